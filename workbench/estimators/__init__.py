@@ -1,0 +1,1 @@
+"""Estimators: fair mid, volatility, imbalance, toxicity; each streaming and vectorised."""

@@ -1,0 +1,73 @@
+import numpy as np
+
+from workbench.book import BINANCE_FUTURES, BINANCE_SPOT, BookSync, SyncState
+from workbench.core.events import BookDelta, BookSnapshot
+
+E = np.zeros(0, dtype=np.int64)
+
+
+def snap(last_id, bid=100, ask=101):
+    return BookSnapshot(0, 0, "v", "S", np.array([bid]), np.array([1]), np.array([ask]),
+                        np.array([1]), last_id)
+
+
+def diff(first, last, prev=-1, bid=None, ts=0):
+    bt, bl = (np.array([bid[0]]), np.array([bid[1]])) if bid else (E, E)
+    return BookDelta(0, ts, "v", "S", bt, bl, E, E, first, last, prev)
+
+
+def test_spot_rule_buffers_diffs_until_the_snapshot():
+    sync = BookSync(BINANCE_SPOT)
+    assert not sync.on_delta(diff(5, 9, bid=(99, 2)))  # stale once the snapshot (10) lands
+    assert not sync.on_delta(diff(10, 12, bid=(100, 3)))  # covers 11 = L + 1: the first
+    assert not sync.on_delta(diff(13, 15, bid=(100, 4)))
+    assert sync.state is SyncState.AWAITING_SNAPSHOT
+    sync.on_snapshot(snap(10))
+    assert sync.synced and sync.last_update_id == 15
+    assert sync.book.best_bid() == (100, 4)
+    assert sync.stats.deltas_stale == 1 and sync.stats.deltas_applied == 2
+
+
+def test_spot_gap_clears_and_flags_until_next_snapshot():
+    sync = BookSync(BINANCE_SPOT)
+    sync.on_snapshot(snap(10))
+    assert sync.on_delta(diff(11, 12))
+    assert not sync.on_delta(diff(14, 15))  # 13 is missing
+    assert sync.stats.gap_count == 1 and not sync.synced
+    assert sync.book.best_bid() is None  # nothing stale left to trade on
+    sync.on_snapshot(snap(14, bid=90))
+    assert sync.synced and sync.last_update_id == 15  # the buffered diff continued it
+
+
+def test_futures_rule_chains_on_prev_id():
+    sync = BookSync(BINANCE_FUTURES)
+    sync.on_snapshot(snap(100))
+    assert not sync.on_delta(diff(90, 99, prev=80))  # u < L: stale
+    assert sync.on_delta(diff(95, 105, prev=94))  # U <= L <= u: first
+    assert sync.on_delta(diff(108, 110, prev=105))  # ids may jump; pu must chain
+    assert not sync.on_delta(diff(111, 112, prev=109))
+    assert sync.stats.gap_count == 1
+    assert sync.stats.gaps[0].reason == "diff does not follow the previous one"
+
+
+def test_snapshot_older_than_the_diffs_is_a_gap():
+    sync = BookSync(BINANCE_FUTURES)
+    sync.on_delta(diff(200, 210, prev=199))
+    sync.on_snapshot(snap(150))  # the diffs start after 150: ids 151..199 were lost
+    assert not sync.synced
+    assert sync.stats.gaps[0].reason == "snapshot older than the diffs"
+
+
+def test_old_snapshot_does_not_rewind_a_synced_book():
+    sync = BookSync(BINANCE_FUTURES)
+    sync.on_snapshot(snap(100))
+    sync.on_delta(diff(100, 120, prev=90, bid=(100, 9)))
+    assert not sync.on_snapshot(snap(110, bid=50))
+    assert sync.book.best_bid() == (100, 9)
+
+
+def test_crossed_updates_are_counted():
+    sync = BookSync(BINANCE_FUTURES)
+    sync.on_snapshot(snap(100))
+    sync.on_delta(diff(100, 101, prev=99, bid=(105, 1)))
+    assert sync.book.crossed and sync.stats.crossed_updates == 1

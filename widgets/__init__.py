@@ -1,0 +1,1 @@
+"""Jupyter panels and bokeh charts over a running workbench session."""

@@ -1,5 +1,6 @@
 """Local order books in integer ticks, and their synchronisation with venue feeds."""
 
+from workbench.book.agreement import BboAgreement, Disagreement
 from workbench.book.l2 import L2Book
 from workbench.book.sync import (
     BINANCE_FUTURES,
@@ -14,7 +15,9 @@ from workbench.book.sync import (
 __all__ = [
     "BINANCE_FUTURES",
     "BINANCE_SPOT",
+    "BboAgreement",
     "BookSync",
+    "Disagreement",
     "Gap",
     "L2Book",
     "SyncRule",

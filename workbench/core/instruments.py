@@ -8,7 +8,7 @@ linear contracts, contracts for inverse ones). Decimal strings exist at the edge
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
@@ -81,6 +81,8 @@ class Instrument:
     tick_size: Decimal
     lot_size: Decimal
     contract_value: Decimal = Decimal(1)
+    tick_size_float: float = field(init=False, repr=False, compare=False)
+    lot_size_float: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("tick_size", "lot_size", "contract_value"):
@@ -89,21 +91,14 @@ class Instrument:
                 object.__setattr__(self, name, _to_decimal(value, name))
             if getattr(self, name) <= 0:
                 raise ValidationError(f"{self.symbol}: {name} must be positive")
+        # Float twins of the grid, for estimators, plots and hot paths.
+        object.__setattr__(self, "tick_size_float", float(self.tick_size))
+        object.__setattr__(self, "lot_size_float", float(self.lot_size))
 
     @property
     def key(self) -> tuple[str, str]:
         """``(venue, symbol)``, the instrument's identity."""
         return (self.venue, self.symbol)
-
-    @property
-    def tick_size_float(self) -> float:
-        """Tick size as a float, for estimators and plots."""
-        return float(self.tick_size)
-
-    @property
-    def lot_size_float(self) -> float:
-        """Lot size as a float, for estimators and plots."""
-        return float(self.lot_size)
 
     # -- scalar, exact -------------------------------------------------------------------
     def price_to_ticks(self, price: str | float | int | Decimal) -> int:
@@ -176,7 +171,7 @@ class Instrument:
         """
         if not math.isfinite(price):
             raise ValidationError(f"{self.symbol} price is not finite: {price!r}")
-        x = price / float(self.tick_size)
+        x = price / self.tick_size_float
         nearest = round(x)
         if abs(x - nearest) <= _GRID_ABS + _GRID_REL * abs(x):
             return int(nearest)
@@ -195,11 +190,11 @@ class Instrument:
         Returns ``int64`` ticks. Raises :class:`ValidationError` naming the first offending
         index when a price is not finite, not positive or off the grid.
         """
-        return _to_grid(prices, float(self.tick_size), f"{self.symbol} price", positive=True)
+        return _to_grid(prices, self.tick_size_float, f"{self.symbol} price", positive=True)
 
     def sizes_to_lots(self, sizes: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`size_to_lots`; zero sizes are allowed."""
-        return _to_grid(sizes, float(self.lot_size), f"{self.symbol} size", positive=False)
+        return _to_grid(sizes, self.lot_size_float, f"{self.symbol} size", positive=False)
 
     # -- economics -----------------------------------------------------------------------
     def notional(self, price_ticks: int, size_lots: int) -> float:

@@ -1,0 +1,201 @@
+"""The maker's quote(): safe no-quotes, no crossing, monotone skew, limits, guard effects."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.core import Instrument, InstrumentKind, Side
+from workbench.estimators.signals import Signals
+from workbench.quoting import ASParams, GLFTParams, InventoryParams, LadderParams
+from workbench.strategies import (
+    GuardParams,
+    MakerParams,
+    TopOfBook,
+    ToxicGuard,
+    quote,
+)
+
+INST = Instrument(
+    "test", "BTCUSDT", InstrumentKind.LINEAR_PERP, "BTC", "USDT", Decimal("0.1"), Decimal("0.001")
+)
+TOP = TopOfBook(599_995, 5, 600_005, 5)  # 59999.5 / 60000.5
+AS = ASParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0, horizon_s=60.0)
+PARAMS = MakerParams(
+    as_params=AS, inventory=InventoryParams(max_long_lots=20, max_short_lots=20, hard_limit_lots=40)
+)
+
+
+def sig(**kw) -> Signals:
+    base = dict(ts_ns=1_000, fair_mid=60_000.0, fair_mid_ok=True, vol_per_sqrt_s=2e-5, vol_ok=True)
+    base.update(kw)
+    return Signals(**base)
+
+
+def test_hand_checked_quote():
+    # σ = 60000·2e-5 = 1.2; γσ²τ = 0.05·1.44·60 = 4.32; half = ln(1.1)/0.05 + 2.16
+    q = quote(sig(), TOP, 0, PARAMS, INST)
+    half = math.log(1.1) / 0.05 + 2.16
+    assert q.bids[0][0] == math.floor((60_000.0 - half) / 0.1)
+    assert q.asks[0][0] == math.ceil((60_000.0 + half) / 0.1)
+    assert len(q.bids) == len(q.asks) == 5 and q.taker is None and q.reasons == ()
+
+
+@pytest.mark.parametrize(
+    "signals, top, position, reason",
+    [
+        (sig(), TopOfBook(None, 0, 600_005, 1), 0, "no bid"),
+        (sig(), TopOfBook(599_995, 1, 0, 0), 0, "no ask"),
+        (sig(), TopOfBook(600_005, 1, 600_005, 1), 0, "crossed or locked"),
+        (sig(fair_mid=math.nan), TOP, 0, "not finite"),
+        (sig(vol_per_sqrt_s=math.nan), TOP, 0, "not finite"),
+        (sig(vol_per_sqrt_s=0.0), TOP, 0, "not finite"),
+        (sig(vol_ok=False), TOP, 0, "not ready"),
+        (sig(), TOP, 41, "hard limit"),
+        (sig(vol_per_sqrt_s=1e200), TOP, 1, "not finite"),
+    ],
+)
+def test_bad_inputs_give_a_no_quote(signals, top, position, reason):
+    q = quote(signals, top, position, PARAMS, INST)
+    assert not q.quoting and q.taker is None
+    assert reason in q.reasons[0]
+
+
+def test_past_horizon_no_quote():
+    p = MakerParams(as_params=ASParams(mode="finite"), session_end_ns=500)
+    q = quote(sig(ts_ns=1_000), TOP, 0, p, INST)
+    assert q.reasons == ("no-quote:horizon already past",)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    position=st.integers(-45, 45),
+    mid=st.floats(59_000, 61_000),
+    vol=st.floats(1e-7, 1e-3),
+    bid=st.integers(590_000, 610_000),
+    width=st.integers(1, 30),
+    tox_b=st.floats(0, 1),
+    tox_a=st.floats(0, 1),
+    flow=st.floats(-1, 1),
+    model=st.sampled_from(["as", "glft"]),
+    mode=st.sampled_from(["model", "capped"]),
+)
+def test_quotes_never_cross_and_respect_limits(
+    position, mid, vol, bid, width, tox_b, tox_a, flow, model, mode
+):
+    p = MakerParams(
+        model=model,
+        as_params=AS,
+        inventory=InventoryParams(
+            skew_mode=mode, max_long_lots=20, max_short_lots=20, hard_limit_lots=40
+        ),
+        ladder=LadderParams(levels=5, size_lots=3),
+    )
+    top = TopOfBook(bid, 1, bid + width, 1)
+    s = sig(
+        fair_mid=mid,
+        vol_per_sqrt_s=vol,
+        toxicity_bid=tox_b,
+        toxicity_ask=tox_a,
+        ofi=flow,
+        trade_imbalance=flow,
+        book_imbalance=flow,
+    )
+    q = quote(s, top, position, p, INST)
+    for price, size in q.bids:
+        assert 0 < price < top.ask_ticks and size > 0
+    for price, size in q.asks:
+        assert price > top.bid_ticks and size > 0
+    if q.bids and q.asks:
+        assert q.bids[0][0] < q.asks[0][0]
+    assert position + sum(s for _, s in q.bids) <= max(20, position)
+    assert position - sum(s for _, s in q.asks) >= min(-20, position)
+    if q.taker is not None:
+        after = position + int(q.taker.side) * q.taker.size_lots
+        assert q.taker.size_lots > 0
+        assert -20 <= after <= 20 or abs(after) < abs(position)  # within limits or reducing
+    assert q.reasons or q.quoting
+
+
+@pytest.mark.parametrize("model", ["as", "glft"])
+@pytest.mark.parametrize("mode", ["model", "capped"])
+def test_skew_is_monotone_in_inventory(model, mode):
+    p = MakerParams(
+        model=model,
+        as_params=AS,
+        glft_params=GLFTParams(gamma=0.05, k_per_price=0.5),
+        inventory=InventoryParams(
+            skew_mode=mode,
+            dead_band_lots=2,
+            max_long_lots=60,
+            max_short_lots=60,
+            hard_limit_lots=60,
+        ),
+    )
+    wide = TopOfBook(500_000, 1, 700_000, 1)
+    bids, asks = [], []
+    for pos in range(-50, 51):
+        q = quote(sig(), wide, pos, p, INST)
+        bids.append(q.bids[0][0])
+        asks.append(q.asks[0][0])
+    assert all(b1 <= b0 for b0, b1 in itertools.pairwise(bids))
+    assert all(a1 <= a0 for a0, a1 in itertools.pairwise(asks))
+    assert bids[0] > bids[-1]
+    assert bids[49] == bids[50] == bids[51] == bids[52]  # dead band of 2 lots
+
+
+def test_capped_skew_keeps_quotes_around_the_mid():
+    p = MakerParams(
+        as_params=AS,
+        inventory=InventoryParams(
+            skew_mode="capped", cap_fraction=0.9, max_long_lots=100, hard_limit_lots=200
+        ),
+    )
+    wide = TopOfBook(500_000, 1, 700_000, 1)
+    q = quote(sig(), wide, 99, p, INST)
+    assert q.asks[0][0] > 600_000  # the ask never crosses the fair mid
+
+
+def test_limits_switch_to_one_sided():
+    q = quote(sig(), TOP, 20, PARAMS, INST)
+    assert q.bids == () and q.asks and "bid:off:long limit" in q.reasons
+    q = quote(sig(), TOP, -20, PARAMS, INST)
+    assert q.asks == () and q.bids and "ask:off:short limit" in q.reasons
+    q = quote(sig(), TOP, 18, PARAMS, INST)
+    assert sum(s for _, s in q.bids) == 2
+
+
+def test_guard_widen_pull_join():
+    base = quote(sig(), TOP, 0, PARAMS, INST)
+    widened = quote(sig(toxicity_ask=0.6), TOP, 0, PARAMS, INST)
+    assert widened.asks[0][0] == base.asks[0][0] + PARAMS.guard.widen_ticks
+    assert widened.bids == base.bids and "ask:widen:toxicity" in widened.reasons
+    pulled = quote(sig(toxicity_bid=0.8), TOP, 0, PARAMS, INST)
+    assert pulled.bids == () and pulled.asks == base.asks
+    flow = dict(ofi=0.9, trade_imbalance=0.9, book_imbalance=0.9)
+    joined = quote(sig(toxicity_ask=0.95, **flow), TOP, 5, PARAMS, INST)
+    assert joined.asks == () and joined.taker is not None
+    assert joined.taker.side is Side.BUY and joined.taker.price_ticks == TOP.ask_ticks
+    assert joined.taker.size_lots == PARAMS.guard.join_max_lots
+    at_limit = quote(sig(toxicity_ask=0.95, **flow), TOP, 20, PARAMS, INST)
+    assert at_limit.taker is None and "join:skipped:inventory limit" in at_limit.reasons
+
+
+def test_stateful_guard_drives_the_quote():
+    guard = ToxicGuard(GuardParams(cooldown_ns=10))
+    q = quote(sig(toxicity_bid=0.8), TOP, 0, PARAMS, INST, guard.update(sig(toxicity_bid=0.8)))
+    assert q.bids == ()
+    calm = sig(ts_ns=1_005, toxicity_bid=0.0)
+    q = quote(calm, TOP, 0, PARAMS, INST, guard.update(calm))
+    assert q.bids == () and "bid:pull:cooldown" in q.reasons
+
+
+def test_bps_spacing():
+    p = MakerParams(as_params=AS, ladder=LadderParams(levels=3, spacing_bps=1.0))
+    q = quote(sig(), TOP, 0, p, INST)
+    assert [b for b, _ in q.bids] == [q.bids[0][0] - 60 * i for i in range(3)]

@@ -1,0 +1,256 @@
+"""The maker: model quotes + inventory policy + toxic-flow guard + ladder → TargetQuotes.
+
+:func:`quote` is a pure function of its inputs. It reads the fair mid and volatility from
+a :class:`~workbench.estimators.signals.Signals` snapshot, the inventory in lots, and the
+guard's decisions (from a :class:`~workbench.strategies.toxic_guard.ToxicGuard` the caller
+updates on every snapshot, or a stateless evaluation when none is given). Steps:
+
+1. refuse to quote (with the reason) on bad inputs: untrusted or non-finite signals, a
+   book with a side missing or crossed, inventory beyond the hard limit, a past horizon;
+2. the model gives a centre skew and a half-spread in price units: Avellaneda–Stoikov
+   (finite horizon or rolling window) or the Guéant closed-form GLFT approximation;
+3. the inventory policy reshapes the skew (dead band, saturating cap);
+4. the guard widens or pulls sides, or joins the toxic flow with a capped taker order;
+5. the two best prices go on the tick grid without crossing the book, and each side is
+   laddered with sizes cut at the position limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import cached_property
+
+from workbench.core import Instrument, Side, ValidationError
+from workbench.estimators.signals import Signals
+from workbench.quoting.avellaneda_stoikov import quotes_to_ticks
+from workbench.quoting.glft import approx_scale_price, base_offset_price
+from workbench.quoting.inventory import (
+    InventoryParams,
+    LadderParams,
+    dead_band_units,
+    ladder,
+    saturating_skew_price,
+    side_permissions,
+    spacing_ticks_from_bps,
+)
+from workbench.quoting.params import ASParams, GLFTParams, ParamsIO, check_choice, check_positive
+from workbench.strategies.toxic_guard import (
+    GuardAction,
+    GuardDecisions,
+    GuardParams,
+    stateless_decisions,
+)
+from workbench.strategies.types import (
+    TakerOrder,
+    TargetQuotes,
+    TopOfBook,
+    book_problem,
+    no_quote,
+)
+
+MODELS = ("as", "glft")
+_KEEP, _WIDEN, _JOIN = GuardAction.KEEP, GuardAction.WIDEN, GuardAction.JOIN
+
+
+@dataclasses.dataclass(frozen=True)
+class MakerParams(ParamsIO):
+    """Parameters of :func:`quote`.
+
+    Parameters
+    ----------
+    model : {"as", "glft"}
+        Avellaneda–Stoikov, or the GLFT asymptotic closed form (stationary by nature).
+    as_params : ASParams
+        Used when ``model="as"``.
+    glft_params : GLFTParams
+        Used when ``model="glft"``: its ``gamma``, ``k_per_price``, ``a_per_s`` and
+        ``drift_price_per_s``; the volatility comes live from the Signals.
+    session_end_ns : int
+        End of the horizon for ``as_params.mode == "finite"`` (event-time ns); ignored
+        otherwise.
+    unit_lots : int
+        Lots in one model quote unit: the model's inventory is ``position / unit_lots``.
+    inventory, ladder, guard : InventoryParams, LadderParams, GuardParams
+        The policies.
+    """
+
+    model: str = "as"
+    as_params: ASParams = dataclasses.field(default_factory=ASParams)
+    glft_params: GLFTParams = dataclasses.field(default_factory=GLFTParams)
+    session_end_ns: int = 0
+    unit_lots: int = 1
+    inventory: InventoryParams = dataclasses.field(default_factory=InventoryParams)
+    ladder: LadderParams = dataclasses.field(default_factory=LadderParams)
+    guard: GuardParams = dataclasses.field(default_factory=GuardParams)
+
+    def __post_init__(self) -> None:
+        check_choice(self, "model", MODELS)
+        check_positive(self, "unit_lots")
+        if self.model == "as" and self.as_params.mode == "finite" and self.session_end_ns <= 0:
+            raise ValidationError("MakerParams.session_end_ns is needed for a finite AS horizon")
+
+    @cached_property
+    def _constants(self) -> tuple[float, float]:
+        """``(gamma, base half-spread)`` of the chosen model, price units."""
+        if self.model == "as":
+            a = self.as_params
+            return a.gamma, math.log1p(a.gamma / a.k_per_price) / a.gamma
+        g = self.glft_params
+        return g.gamma, base_offset_price(g.gamma, g.k_per_price)
+
+
+def _model_skew_half(
+    p: MakerParams, q_units: float, sigma: float, ts_ns: int
+) -> tuple[float, float] | str:
+    """``(skew, half_spread)`` in price units (quotes at ``mid - skew ∓ half``), or why not."""
+    gamma, base_half = p._constants
+    if p.model == "as":
+        a = p.as_params
+        if a.mode == "finite":
+            tau_s = (p.session_end_ns - ts_ns) * 1e-9
+            if tau_s < 0:
+                return "no-quote:horizon already past"
+        else:
+            tau_s = a.horizon_s
+        risk = gamma * sigma * sigma * tau_s
+        return q_units * risk, base_half + 0.5 * risk
+    g = p.glft_params
+    xi = approx_scale_price(gamma, g.k_per_price, g.a_per_s, sigma)
+    tilt = g.drift_price_per_s / (gamma * sigma * sigma)
+    return (q_units - tilt) * xi, base_half + 0.5 * xi
+
+
+def quote(
+    signals: Signals,
+    top_of_book: TopOfBook,
+    position_lots: int,
+    params: MakerParams,
+    instrument: Instrument,
+    guard: GuardDecisions | None = None,
+) -> TargetQuotes:
+    """Target quotes for one instrument; never raises on bad market inputs.
+
+    Parameters
+    ----------
+    signals : Signals
+        Current estimates; ``fair_mid`` is the mid the model quotes around.
+    top_of_book : TopOfBook
+        Best bid and ask (ticks); quotes never cross it.
+    position_lots : int
+        Current inventory, lots (positive long).
+    params : MakerParams
+        Model and policies.
+    instrument : Instrument
+        Tick and lot grid.
+    guard : GuardDecisions, optional
+        The stateful guard's decisions for this snapshot; evaluated statelessly if omitted.
+
+    Returns
+    -------
+    TargetQuotes
+        Ladders (best first) and an optional join order, with reasons; a no-quote
+        decision with its reason when the inputs cannot be traded on.
+    """
+    problem = book_problem(top_of_book)
+    if problem is not None:
+        return no_quote(problem)
+    mid = signals.fair_mid
+    vol = signals.vol_per_sqrt_s
+    if not (signals.fair_mid_ok and signals.vol_ok):
+        return no_quote("no-quote:signals not ready")
+    if not (mid > 0 and vol > 0 and math.isfinite(mid) and math.isfinite(vol)):
+        return no_quote("no-quote:fair mid or volatility not finite and positive")
+    inv = params.inventory
+    if abs(position_lots) > inv.hard_limit_lots:
+        return no_quote("no-quote:inventory beyond hard limit")
+    q_units = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots) / params.unit_lots
+    model = _model_skew_half(params, q_units, mid * vol, signals.ts_ns)
+    if isinstance(model, str):
+        return no_quote(model)
+    skew, half = model
+    if not (math.isfinite(skew) and math.isfinite(half)):
+        return no_quote("no-quote:model quotes not finite")
+    if inv.skew_mode == "capped":
+        skew = saturating_skew_price(skew, half, inv.cap_fraction)
+    if guard is None:
+        guard = stateless_decisions(signals, params.guard)
+    return _assemble(
+        signals, top_of_book, position_lots, params, instrument, guard, mid - skew, half
+    )
+
+
+def _assemble(
+    signals: Signals,
+    top: TopOfBook,
+    position_lots: int,
+    params: MakerParams,
+    instrument: Instrument,
+    guard: GuardDecisions,
+    centre: float,
+    half: float,
+) -> TargetQuotes:
+    inv, lad = params.inventory, params.ladder
+    bid_ok, ask_ok = side_permissions(position_lots, inv.max_long_lots, inv.max_short_lots)
+    reasons = []
+    if not bid_ok:
+        reasons.append("bid:off:long limit")
+    if not ask_ok:
+        reasons.append("ask:off:short limit")
+    bid_price = centre - half
+    ask_price = centre + half
+    g_bid, g_ask = guard
+    if g_bid.action != _KEEP:
+        reasons.append(g_bid.reason)
+        bid_ok = bid_ok and g_bid.action == _WIDEN
+        bid_price -= params.guard.widen_ticks * instrument.tick_size_float
+    if g_ask.action != _KEEP:
+        reasons.append(g_ask.reason)
+        ask_ok = ask_ok and g_ask.action == _WIDEN
+        ask_price += params.guard.widen_ticks * instrument.tick_size_float
+    bid_t, ask_t = quotes_to_ticks(bid_price, ask_price, instrument, top.bid_ticks, top.ask_ticks)
+    spacing = lad.spacing_ticks
+    if lad.spacing_bps > 0:
+        spacing = spacing_ticks_from_bps(
+            lad.spacing_bps, signals.fair_mid, instrument.tick_size_float
+        )
+    bids = asks = ()
+    if bid_ok and bid_t is not None:
+        bids = ladder(
+            bid_t, -1, lad.levels, spacing, lad.size_lots, inv.max_long_lots - position_lots
+        )
+    if ask_ok and ask_t is not None:
+        asks = ladder(
+            ask_t, 1, lad.levels, spacing, lad.size_lots, inv.max_short_lots + position_lots
+        )
+    taker = None
+    if g_bid.take or g_ask.take:
+        taker = _join_order(top, position_lots, inv, params.guard.join_max_lots, guard, reasons)
+    return TargetQuotes(bids, asks, taker, tuple(reasons))
+
+
+def _join_order(
+    top: TopOfBook,
+    position_lots: int,
+    inv: InventoryParams,
+    max_lots: int,
+    guard: GuardDecisions,
+    reasons: list[str],
+) -> TakerOrder | None:
+    """A marketable order with the toxic flow: buy when our ask is being lifted."""
+    join_ask = guard.ask.action == _JOIN and guard.ask.take
+    join_bid = guard.bid.action == _JOIN and guard.bid.take
+    if join_ask == join_bid:
+        if join_ask:
+            reasons.append("join:skipped:both sides toxic")
+        return None
+    if join_ask:
+        size = min(max_lots, inv.max_long_lots - position_lots)
+        order = TakerOrder(Side.BUY, top.ask_ticks, size, guard.ask.reason)
+    else:
+        size = min(max_lots, inv.max_short_lots + position_lots)
+        order = TakerOrder(Side.SELL, top.bid_ticks, size, guard.bid.reason)
+    if size <= 0:
+        reasons.append("join:skipped:inventory limit")
+        return None
+    return order

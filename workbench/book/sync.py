@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from workbench.book.l2 import L2Book
 from workbench.core.events import BookDelta, BookSnapshot
@@ -60,7 +60,7 @@ BINANCE_SPOT = SyncRule("binance-spot", first_offset=1, chained_by_prev_id=False
 BINANCE_FUTURES = SyncRule("binance-futures", first_offset=0, chained_by_prev_id=True)
 
 
-class SyncState(str, Enum):
+class SyncState(StrEnum):
     """Whether the book may be trusted."""
 
     AWAITING_SNAPSHOT = "awaiting_snapshot"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -24,7 +24,7 @@ _GRID_ABS = 1e-9
 _GRID_REL = 1e-14
 
 
-class InstrumentKind(str, Enum):
+class InstrumentKind(StrEnum):
     """What an instrument is; decides how notional and PnL are computed."""
 
     SPOT = "spot"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from workbench.core.events import Side
 
 
-class Liquidity(str, Enum):
+class Liquidity(StrEnum):
     """Whether a fill added (maker) or removed (taker) liquidity."""
 
     MAKER = "maker"

@@ -98,3 +98,25 @@ def test_the_layer_map_orders_the_packages():
     assert _layer("workbench.engine.demo")[1] > _layer("workbench.core.events")[1]
     assert _layer("workbench.cli")[0] == "workbench.cli"
     assert _layer("pandas") is None
+
+
+def test_research_math_uses_only_numpy_scipy_pandas():
+    """DESIGN.md: estimators, quoting, options, calibration, analytics import core and
+    numpy/scipy/pandas (plus the standard library); bokeh only inside analytics functions."""
+    import sys
+
+    allowed = {"numpy", "scipy", "pandas", "yaml", "workbench"} | set(sys.stdlib_module_names)
+    problems = []
+    for name, path in _modules():
+        layer = _layer(name)
+        if layer is None or layer[1] != 3:
+            continue
+        tree = ast.parse(path.read_text())
+        top = set(tree.body)
+        for target, node in _imports(path):
+            root = target.split(".")[0]
+            if root == "bokeh" and name.startswith("workbench.analytics") and node not in top:
+                continue
+            if root not in allowed:
+                problems.append(f"{name} imports {target}")
+    assert not problems, "\n".join(problems)

@@ -79,11 +79,12 @@ def test_empty_sides():
     assert book.spread_ticks() == -1 and np.isnan(book.mid_ticks())
 
 
-def test_heap_stays_bounded_under_churn():
+def test_price_order_stays_consistent_under_churn():
     book = L2Book()
     for i in range(10_000):
         book.set_level(True, 1000 + i, 1)
         book.set_level(True, 1000 + i, 0)
+        book.set_level(False, 1000 + i, 0)  # deleting a missing level is a no-op
     book.set_level(True, 5, 1)
-    assert book.best_bid() == (5, 1)
-    assert len(book._bid_heap) < 200
+    assert book.best_bid() == (5, 1) and book.bid_levels == 1
+    assert book._bid_keys == [5] and book._ask_keys == []

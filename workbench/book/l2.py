@@ -1,14 +1,17 @@
 """An L2 order book in integer ticks and lots.
 
-Levels live in one dict per side (price_ticks -> size_lots). The best price of each side
-is kept by a heap with lazy deletion, so a level update costs O(1) and a new best after
-the old one is deleted costs O(log n) amortised. The book never hides a crossed state:
-:attr:`L2Book.crossed` says so, and the sync layer decides what to do about it.
+Levels live in one dict per side (price_ticks -> size_lots) and, for order, in one sorted
+list of prices per side arranged so that the best price is at the end (bids ascending;
+asks negated, ascending). A size change costs one dict store; a new or removed level one
+binary search and a short memory move, short because books churn near the best price.
+The best price is the list's last element and the top N levels its last N, so depth
+queries never scan the book. The book never hides a crossed state: :attr:`L2Book.crossed`
+says so, and the sync layer decides what to do about it.
 """
 
 from __future__ import annotations
 
-import heapq
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 
 import numpy as np
@@ -25,23 +28,23 @@ class L2Book:
         Identity of the book.
     """
 
-    __slots__ = ("_ask_heap", "_asks", "_bid_heap", "_bids", "symbol", "venue")
+    __slots__ = ("_ask_keys", "_asks", "_bid_keys", "_bids", "symbol", "venue")
 
     def __init__(self, venue: str = "", symbol: str = "") -> None:
         self.venue = venue
         self.symbol = symbol
         self._bids: dict[int, int] = {}
         self._asks: dict[int, int] = {}
-        self._bid_heap: list[int] = []  # negated ticks
-        self._ask_heap: list[int] = []
+        self._bid_keys: list[int] = []  # bid prices, ascending: best last
+        self._ask_keys: list[int] = []  # negated ask prices, ascending: best last
 
     # -- updates -------------------------------------------------------------------------
     def clear(self) -> None:
         """Remove every level."""
         self._bids.clear()
         self._asks.clear()
-        self._bid_heap.clear()
-        self._ask_heap.clear()
+        self._bid_keys.clear()
+        self._ask_keys.clear()
 
     def apply_snapshot(
         self,
@@ -53,10 +56,8 @@ class L2Book:
         """Replace the whole book with an image; levels with zero size are ignored."""
         self._bids = {t: q for t, q in zip(_ints(bid_ticks), _ints(bid_lots)) if q}
         self._asks = {t: q for t, q in zip(_ints(ask_ticks), _ints(ask_lots)) if q}
-        self._bid_heap = [-t for t in self._bids]
-        self._ask_heap = list(self._asks)
-        heapq.heapify(self._bid_heap)
-        heapq.heapify(self._ask_heap)
+        self._bid_keys = sorted(self._bids)
+        self._ask_keys = sorted(-t for t in self._asks)
 
     def apply_delta(
         self,
@@ -66,56 +67,43 @@ class L2Book:
         ask_lots: Iterable[int],
     ) -> None:
         """Set each listed level to its absolute size (0 deletes it)."""
-        self._apply_side(self._bids, self._bid_heap, _ints(bid_ticks), _ints(bid_lots), -1)
-        self._apply_side(self._asks, self._ask_heap, _ints(ask_ticks), _ints(ask_lots), 1)
+        self._apply_side(self._bids, self._bid_keys, _ints(bid_ticks), _ints(bid_lots), 1)
+        self._apply_side(self._asks, self._ask_keys, _ints(ask_ticks), _ints(ask_lots), -1)
 
     def set_level(self, is_bid: bool, price_ticks: int, size_lots: int) -> None:
         """Set one level to an absolute size (0 deletes it)."""
         if is_bid:
-            self._apply_side(self._bids, self._bid_heap, (price_ticks,), (size_lots,), -1)
+            self._apply_side(self._bids, self._bid_keys, (price_ticks,), (size_lots,), 1)
         else:
-            self._apply_side(self._asks, self._ask_heap, (price_ticks,), (size_lots,), 1)
+            self._apply_side(self._asks, self._ask_keys, (price_ticks,), (size_lots,), -1)
 
     @staticmethod
     def _apply_side(
-        levels: dict[int, int], heap: list[int], ticks: Iterable[int], lots: Iterable[int],
+        levels: dict[int, int], keys: list[int], ticks: Iterable[int], lots: Iterable[int],
         sign: int,
     ) -> None:
-        push = heapq.heappush
         for t, q in zip(ticks, lots):
             if q:
                 if t not in levels:
-                    push(heap, sign * t)
+                    insort(keys, sign * t)
                 levels[t] = q
-            else:
-                levels.pop(t, None)
-        # Keep the heap from growing without bound under churn of new price levels.
-        if len(heap) > 4 * len(levels) + 64:
-            heap[:] = [sign * t for t in levels]
-            heapq.heapify(heap)
+            elif t in levels:
+                del levels[t]
+                k = sign * t
+                del keys[bisect_left(keys, k)]
 
     # -- top of book ---------------------------------------------------------------------
     @property
     def best_bid_ticks(self) -> int:
         """Best bid price in ticks, or -1 when the side is empty."""
-        heap, levels = self._bid_heap, self._bids
-        while heap:
-            t = -heap[0]
-            if t in levels:
-                return t
-            heapq.heappop(heap)
-        return _NO_PRICE
+        keys = self._bid_keys
+        return keys[-1] if keys else _NO_PRICE
 
     @property
     def best_ask_ticks(self) -> int:
         """Best ask price in ticks, or -1 when the side is empty."""
-        heap, levels = self._ask_heap, self._asks
-        while heap:
-            t = heap[0]
-            if t in levels:
-                return t
-            heapq.heappop(heap)
-        return _NO_PRICE
+        keys = self._ask_keys
+        return -keys[-1] if keys else _NO_PRICE
 
     def best_bid(self) -> tuple[int, int] | None:
         """``(price_ticks, size_lots)`` of the best bid, or None when empty."""
@@ -181,8 +169,8 @@ class L2Book:
         bid_ticks, bid_lots, ask_ticks, ask_lots : numpy.ndarray of int64
             Shorter than ``n`` when a side has fewer levels.
         """
-        bids = heapq.nlargest(n, self._bids)
-        asks = heapq.nsmallest(n, self._asks)
+        bids = self._bid_keys[-n:][::-1] if n > 0 else []
+        asks = [-k for k in self._ask_keys[-n:][::-1]] if n > 0 else []
         return (
             np.array(bids, dtype=np.int64),
             np.array([self._bids[t] for t in bids], dtype=np.int64),
@@ -198,10 +186,10 @@ class L2Book:
         (bid_lots, ask_lots) : tuple of int
             Sizes at prices ``>= best_bid - distance`` and ``<= best_ask + distance``.
         """
-        b, a = self.best_bid_ticks, self.best_ask_ticks
-        bid = sum(q for t, q in self._bids.items() if t >= b - distance_ticks) if b >= 0 else 0
-        ask = sum(q for t, q in self._asks.items() if t <= a + distance_ticks) if a >= 0 else 0
-        return bid, ask
+        bids, asks, bid_keys, ask_keys = self._bids, self._asks, self._bid_keys, self._ask_keys
+        near_bids = bid_keys[bisect_left(bid_keys, self.best_bid_ticks - distance_ticks):]
+        near_asks = ask_keys[bisect_left(ask_keys, -(self.best_ask_ticks + distance_ticks)):]
+        return sum(bids[t] for t in near_bids), sum(asks[-k] for k in near_asks)
 
     def __repr__(self) -> str:
         return (

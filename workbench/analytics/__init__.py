@@ -1,0 +1,17 @@
+"""Research helpers over estimator output: predictive power of signals, plots (bokeh lazily)."""
+
+from workbench.analytics.predictive import (
+    COLUMNS,
+    forward_returns_bps,
+    plot_predictive_power,
+    predictive_power,
+    sample_grid,
+)
+
+__all__ = [
+    "COLUMNS",
+    "forward_returns_bps",
+    "plot_predictive_power",
+    "predictive_power",
+    "sample_grid",
+]

@@ -1,0 +1,285 @@
+"""The signal stack: owns the estimators, takes every event, returns a Signals snapshot.
+
+:class:`SignalStack` feeds each event to the estimators that use it (tops of book to the
+fair mid, volatility, order-flow and top-of-book imbalance; trades to trade flow, VPIN,
+bursts/sweeps and markouts; book updates to the depth imbalance). Books: by default the
+stack keeps its own :class:`~workbench.book.BookSync` per stream and applies snapshots and
+diffs itself; pass ``books=`` to read books the caller keeps in sync instead (the caller
+applies each snapshot or diff *before* handing the event to the stack). Either way
+:meth:`SignalStack.signals` never copies a book: it reads plain floats the estimators
+keep. :func:`signals_frame` is the vectorised twin of the whole stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workbench.book.l2 import L2Book
+from workbench.book.sync import BookSync
+from workbench.core.events import BestBidOffer, BookDelta, BookSnapshot, MarketEvent, Trade
+from workbench.data.binance.instruments import SYNC_RULES
+from workbench.estimators.arrays import EventArrays, StreamKey, StreamSet
+from workbench.estimators.bursts import BurstParams, BurstSweepDetector, burst_sweep_frame
+from workbench.estimators.depth import (
+    DepthImbalance,
+    DepthParams,
+    DepthRecords,
+    depth_imbalance_frame,
+)
+from workbench.estimators.fair_mid import FairMidFusion, FairMidParams, fair_mid_frame
+from workbench.estimators.imbalance import (
+    ImbalanceParams,
+    OrderFlowImbalance,
+    TopOfBookImbalance,
+    TradeFlowImbalance,
+    imbalance_frame,
+)
+from workbench.estimators.markout import Markout, MarkoutParams, markout_frame
+from workbench.estimators.signals import Signals
+from workbench.estimators.toxicity import (
+    ToxicityParams,
+    clip01,
+    combine_arrays,
+    reason_labels,
+)
+from workbench.estimators.volatility import FusedVolatility, VolParams, volatility_frame
+from workbench.estimators.vpin import Vpin, VpinParams, vpin_frame
+
+
+@dataclass(frozen=True)
+class StackParams:
+    """Parameters of every estimator of the stack."""
+
+    fair: FairMidParams = field(default_factory=FairMidParams)
+    vol: VolParams = field(default_factory=VolParams)
+    imbalance: ImbalanceParams = field(default_factory=ImbalanceParams)
+    depth: DepthParams = field(default_factory=DepthParams)
+    vpin: VpinParams = field(default_factory=VpinParams)
+    markout: MarkoutParams = field(default_factory=MarkoutParams)
+    burst: BurstParams = field(default_factory=BurstParams)
+    toxicity: ToxicityParams = field(default_factory=ToxicityParams)
+
+    def markout_horizon_index(self) -> int:
+        """Index of the scoring horizon among the markout horizons.
+
+        Raises
+        ------
+        ValueError
+            If ``toxicity.markout_horizon_s`` is not a markout horizon.
+        """
+        try:
+            return self.markout.horizons_s.index(self.toxicity.markout_horizon_s)
+        except ValueError:
+            raise ValueError("toxicity.markout_horizon_s must be one of "
+                             f"markout.horizons_s {self.markout.horizons_s}") from None
+
+
+class SignalStack:
+    """Every estimator of one instrument across venues, updated event by event.
+
+    Parameters
+    ----------
+    streams : StreamSet or iterable of (venue, symbol)
+        The streams to follow; events of other streams are counted and ignored.
+    params : StackParams, optional
+    books : mapping of (venue, symbol) to L2Book, optional
+        Books the caller keeps in sync (see the module docstring); by default the stack
+        keeps its own.
+
+    Attributes
+    ----------
+    fair, vol, ofi, flow, top, depth, vpin, markout, bursts
+        The estimators, for inspection.
+    syncs : list of BookSync or None
+        The stack's own book syncs (None when books come from the caller).
+    out_of_order, ignored : int
+        Events with a time before the latest seen (treated as at the latest), and events
+        of streams not followed.
+    """
+
+    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "bursts",
+                 "depth", "fair", "flow", "ignored", "markout", "ofi", "out_of_order",
+                 "streams", "syncs", "top", "vol", "vpin")
+
+    def __init__(self, streams: StreamSet | list[StreamKey], params: StackParams | None = None,
+                 books: Mapping[StreamKey, L2Book] | None = None) -> None:
+        p = params or StackParams()
+        s = streams if isinstance(streams, StreamSet) else StreamSet.of(streams)
+        self.streams = s
+        self._index = s.index()
+        self.fair = FairMidFusion(s, p.fair)
+        self.vol = FusedVolatility(s, p.vol)
+        self.ofi = OrderFlowImbalance(s, p.imbalance)
+        self.flow = TradeFlowImbalance(s, p.imbalance)
+        self.top = TopOfBookImbalance(s, p.imbalance)
+        self.depth = DepthImbalance(s, p.depth)
+        self.vpin = Vpin(p.vpin)
+        self.markout = Markout(s, p.markout)
+        self.bursts = BurstSweepDetector(s, p.burst)
+        self._tox = p.toxicity
+        self._h = p.markout_horizon_index()
+        if books is None:
+            self.syncs = [BookSync(SYNC_RULES[v], v, sym) for v, sym in s.keys]
+            self._books = [x.book for x in self.syncs]
+        else:
+            self.syncs = None
+            self._books = [books[k] for k in s.keys]
+        self._reasons: dict[int, tuple[str, ...]] = {}
+        self._t = -(1 << 62)
+        self.out_of_order = 0
+        self.ignored = 0
+
+    def update(self, event: MarketEvent) -> None:
+        """Take one event (in local receive-time order)."""
+        t = event.local_ts_ns
+        if t < self._t:
+            self.out_of_order += 1
+            t = self._t
+        i = self._index.get((event.venue, event.symbol))
+        if i is None:
+            self.ignored += 1
+            return
+        self._t = t
+        fair = self.fair
+        if t > self.markout.next_due_ns:
+            self.markout.resolve(t, fair.value)
+        kind = type(event)
+        if kind is BestBidOffer:
+            b, qb, a, qa = event.bid_ticks, event.bid_lots, event.ask_ticks, event.ask_lots
+            fair.on_quote(i, t, b, qb, a, qa)
+            self.vol.on_quote(i, t, b, qb, a, qa)
+            self.ofi.on_quote(i, t, b, qb, a, qa)
+            self.top.on_quote(i, t, b, qb, a, qa)
+            return
+        fair.on_time(t)
+        self.vol.on_time(t)
+        if kind is Trade:
+            side = event.aggressor
+            x = self.flow.on_trade(i, t, event.price_ticks, event.size_lots, side)
+            if x > 0.0:
+                self.vpin.on_trade(x, side)
+                self.bursts.on_trade(i, t, event.price_ticks, side, x)
+                self.markout.on_trade(i, t, side, x, fair.value)
+        elif kind is BookDelta:
+            self._book_event(i, event, True)
+        elif kind is BookSnapshot:
+            self._book_event(i, event, False)
+
+    def _book_event(self, i: int, event: BookDelta | BookSnapshot, is_delta: bool) -> None:
+        if self.syncs is None:
+            self.depth.on_book(i, self._books[i], event if is_delta else None)
+            return
+        sync = self.syncs[i]
+        if sync.on_delta(event) if is_delta else sync.on_snapshot(event):
+            self.depth.on_book(i, sync.book, event if is_delta else None)
+        elif not sync.synced:
+            self.depth.mark_unusable(i)
+
+    def signals(self) -> Signals:
+        """The current estimates as an immutable :class:`Signals` (no book is copied)."""
+        t = self._t
+        vol, vol_ok = self.vol.value(t)
+        _, weighted = self.depth.value()
+        tox_bid, tox_ask, reasons = self._toxicity(t)
+        fair = self.fair
+        return Signals(t, fair.value, fair.ok, vol, vol_ok, weighted, self.ofi.value,
+                       self.flow.value, tox_bid, tox_ask, reasons, fair.sources)
+
+    def components(self, side: int) -> tuple[float, float, float, float]:
+        """``(vpin, markout, burst, sweep)`` scores in [0, 1] of aggressor ``side``."""
+        p, t = self._tox, self._t
+        v = self.vpin.buy if side > 0 else self.vpin.sell
+        m = self.markout.adverse_bps(side, self._h) / p.markout_scale_bps
+        return (clip01(v / p.vpin_scale), clip01(m), self.bursts.burst(side, t),
+                self.bursts.sweep(side, t))
+
+    def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
+        p, vpin, bursts = self._tox, self.vpin, self.bursts
+        mk = self.markout.by_side
+        h = self._h
+        vs, vb = clip01(vpin.sell / p.vpin_scale), clip01(vpin.buy / p.vpin_scale)
+        ms = clip01(mk[0][h].value / p.markout_scale_bps)
+        mb = clip01(mk[1][h].value / p.markout_scale_bps)
+        bs, bb = bursts.burst(-1, t), bursts.burst(1, t)
+        ss, sb = bursts.sweep(-1, t), bursts.sweep(1, t)
+        tox_bid = 1.0 - (1.0 - vs) * (1.0 - ms) * (1.0 - bs) * (1.0 - ss)
+        tox_ask = 1.0 - (1.0 - vb) * (1.0 - mb) * (1.0 - bb) * (1.0 - sb)
+        thr = p.reason_threshold
+        if tox_bid < thr and tox_ask < thr:  # noisy-or >= every component
+            return tox_bid, tox_ask, ()
+        key = ((vs >= thr) | (ms >= thr) << 1 | (bs >= thr) << 2 | (ss >= thr) << 3
+               | (vb >= thr) << 4 | (mb >= thr) << 5 | (bb >= thr) << 6 | (sb >= thr) << 7)
+        if key & 0x88:
+            key |= (bursts._src[0] + 1) << 8 | (bursts._src[1] + 1) << 16
+        reasons = self._reasons.get(key)
+        if reasons is None:
+            labels = (reason_labels("sell", p.markout_horizon_s, bursts.sweep_venue(-1))
+                      + reason_labels("buy", p.markout_horizon_s, bursts.sweep_venue(1)))
+            reasons = tuple(lab for n, lab in enumerate(labels) if key >> n & 1)
+            self._reasons[key] = reasons
+        return tox_bid, tox_ask, reasons
+
+    def state(self) -> dict:
+        """Flags and counters: each source's fair-mid state, basis, book usability."""
+        return {
+            "sources": self.fair.source_states(),
+            "basis": self.fair.basis(),
+            "books_usable": dict(zip(self.streams.names, self.depth.usable)),
+            "out_of_order": self.out_of_order + self.fair.out_of_order,
+            "ignored": self.ignored,
+            "trades_rejected": self.flow.rejected,
+        }
+
+
+def signals_frame(arrays: EventArrays, params: StackParams | None = None,
+                  depth: DepthRecords | None = None) -> pd.DataFrame:
+    """Vectorised twin of :class:`SignalStack`: every Signals field after every event.
+
+    Parameters
+    ----------
+    arrays : EventArrays
+        The events, in replay order.
+    params : StackParams, optional
+    depth : DepthRecords, optional
+        Book top levels from :func:`~workbench.estimators.depth.depth_records`; without
+        them ``book_imbalance`` is 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ts_ns, fair_mid, fair_mid_ok, vol_per_sqrt_s, vol_ok, book_imbalance, ofi,
+        trade_imbalance, toxicity_bid, toxicity_ask`` and the toxicity components
+        (``c_<vpin|markout|burst|sweep>_<buy|sell>``), one row per event.
+    """
+    p = params or StackParams()
+    h = p.markout_horizon_index()
+    tox = p.toxicity
+    fair = fair_mid_frame(arrays, p.fair)
+    vol = volatility_frame(arrays, p.vol)
+    imb = imbalance_frame(arrays, p.imbalance)
+    vp = vpin_frame(arrays, p.vpin)
+    mk = markout_frame(arrays, fair["fair_mid"].to_numpy(), p.markout)
+    bs = burst_sweep_frame(arrays, p.burst)
+    out = pd.DataFrame({
+        "ts_ns": fair["ts_ns"], "fair_mid": fair["fair_mid"], "fair_mid_ok": fair["ok"],
+        "vol_per_sqrt_s": vol["vol_per_sqrt_s"], "vol_ok": vol["ok"],
+    })
+    out["book_imbalance"] = (depth_imbalance_frame(depth, len(arrays), p.depth)["weighted"]
+                             if depth is not None else 0.0)
+    out["ofi"] = imb["ofi"]
+    out["trade_imbalance"] = imb["trade_imbalance"]
+    hs = f"{p.markout.horizons_s[h]:g}s"
+    for name in ("buy", "sell"):
+        out[f"c_vpin_{name}"] = np.clip(vp[f"vpin_{name}"] / tox.vpin_scale, 0.0, 1.0)
+        out[f"c_markout_{name}"] = np.clip(mk[f"markout_{name}_{hs}"] / tox.markout_scale_bps,
+                                           0.0, 1.0)
+        out[f"c_burst_{name}"] = bs[f"burst_{name}"]
+        out[f"c_sweep_{name}"] = bs[f"sweep_{name}"]
+    for col, name in (("toxicity_bid", "sell"), ("toxicity_ask", "buy")):
+        out[col] = combine_arrays(*(out[f"c_{c}_{name}"].to_numpy()
+                                    for c in ("vpin", "markout", "burst", "sweep")))
+    return out

@@ -1,5 +1,6 @@
 """Research helpers over estimator output: predictive power of signals, plots (bokeh lazily)."""
 
+from workbench.analytics.backtest_plot import plot_run
 from workbench.analytics.predictive import (
     COLUMNS,
     forward_returns_bps,
@@ -12,6 +13,7 @@ __all__ = [
     "COLUMNS",
     "forward_returns_bps",
     "plot_predictive_power",
+    "plot_run",
     "predictive_power",
     "sample_grid",
 ]

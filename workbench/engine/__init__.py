@@ -1,5 +1,16 @@
-"""The engine: the loops that drive books, strategies and venues over events."""
+"""The engine: one deterministic step for backtest, paper and live, and its drivers."""
 
-from workbench.engine.paper_replay import PaperRunResult, run_paper_replay
+from workbench.engine.backtest import BacktestResult, backtest, default_risk_limits
+from workbench.engine.config import EngineConfig
+from workbench.engine.core import Engine
+from workbench.engine.session import Session, SessionState
 
-__all__ = ["PaperRunResult", "run_paper_replay"]
+__all__ = [
+    "BacktestResult",
+    "Engine",
+    "EngineConfig",
+    "Session",
+    "SessionState",
+    "backtest",
+    "default_risk_limits",
+]

@@ -1,39 +1,83 @@
-"""``make demo``: paper-trade the bundled sample and print what happened."""
+"""``make demo``: the GLFT maker through the engine on the bundled sample, and a summary."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from workbench.data.binance.feed import replay_streams
-from workbench.data.binance.instruments import SYNC_RULES, USDM, binance_instrument
+from workbench.data.binance.instruments import USDM
 from workbench.data.sample import sample_paths
-from workbench.engine.paper_replay import PaperRunResult, run_paper_replay
-from workbench.execution.sim_venue import FeeSchedule
-from workbench.strategies.symmetric import SymmetricParams
+from workbench.engine.backtest import BacktestResult, backtest
+from workbench.execution.orders.config import OrderManagerConfig
+from workbench.execution.sim import ConservativeQueue, ConstantLatency, FeeSchedule
+from workbench.quoting import GLFTParams, InventoryParams, LadderParams
+from workbench.strategies.maker import MakerParams
 
+#: What the demo quotes.
+DEMO_QUOTE = (USDM, "BTCUSDT")
 #: Binance USD-M regular-tier fees when the sample was recorded.
 DEMO_FEES = FeeSchedule(maker_bps=2.0, taker_bps=5.0)
-#: 1 USDT from the mid, 0.01 BTC a side, at most 0.05 BTC of inventory.
-DEMO_PARAMS = SymmetricParams(half_spread_ticks=10, size_lots=10, max_position_lots=50)
+#: GLFT (closed form, live volatility), two levels a side of 0.002 BTC, capped skew,
+#: at most 0.02 BTC of inventory either way.
+DEMO_MAKER = MakerParams(
+    model="glft",
+    glft_params=GLFTParams(gamma=0.05, k_per_price=2.0, a_per_s=1.0),
+    ladder=LadderParams(levels=2, spacing_ticks=2, size_lots=2),
+    inventory=InventoryParams(max_long_lots=20, max_short_lots=20, hard_limit_lots=40,
+                              skew_mode="capped"),
+)
+#: Keep queue priority: no requote within 2 ticks of target or before 250 ms.
+DEMO_ORDERS = OrderManagerConfig(tolerance_ticks=2, min_age_ns=250_000_000)
 
 
-def run_demo_once() -> PaperRunResult:
-    """Run the demo's paper trade on the sample (spot, USD-M and COIN-M BTC merged),
-    quoting USD-M BTCUSDT."""
-    instrument = binance_instrument(USDM, "BTCUSDT")
-    return run_paper_replay(replay_streams(sample_paths()), instrument, SYNC_RULES,
-                            DEMO_PARAMS, DEMO_FEES)
+def run_demo_once(journal_path: str | Path | None = None) -> BacktestResult:
+    """The demo's run: spot, USD-M and COIN-M BTC merged; quoting USD-M BTCUSDT with 5 ms
+    latency each way and a conservative queue."""
+    return backtest(sample_paths(), DEMO_QUOTE, DEMO_MAKER, fees=DEMO_FEES,
+                    latency=ConstantLatency(5_000_000, 5_000_000), queue=ConservativeQueue(),
+                    orders=DEMO_ORDERS, seed=7, journal_path=journal_path)
 
 
-def run_demo(out_dir: str | Path = "runs") -> PaperRunResult:
-    """Run the demo, write its journal to ``<out_dir>/demo/journal.parquet``, print a summary."""
+def format_summary(result: BacktestResult) -> str:
+    """The summary as aligned text lines."""
+    s = result.summary()
+    inst = result.engine.instrument
+    base, quote = inst.base, inst.quote
+    p = DEMO_MAKER
+    reject_text = ", ".join(f"{k} {v}" for k, v in sorted(s["rejections_by_reason"].items()))
+    lines = [
+        ("data", f"{s['events']:,} events from 3 venues (spot, USD-M, COIN-M BTC), 150 s"),
+        ("quoting", f"{inst.venue} {inst.symbol}: {p.model.upper()} maker, {p.ladder.levels} "
+                    f"levels a side of {p.ladder.size_lots} lots"),
+        ("orders", f"{s['orders_placed']:,} placed, {s['cancels']:,} cancelled, "
+                   f"{s['rejections']:,} rejected ({reject_text or 'none'})"),
+        ("fills", f"{s['fills']:,} ({s['maker_fills']:,} as maker); queue wait p50 "
+                  f"{s['queue_wait_p50_s']:.3f} s, p90 {s['queue_wait_p90_s']:.3f} s"),
+        ("volume", f"{s['volume_base']:.6g} {base} = {s['volume_quote']:,.2f} {quote}"),
+        ("fees", f"{s['fees_quote']:,.4f} {quote}"),
+        ("inventory", f"{s['inventory_base']:+.6g} {base}"),
+        ("PnL", f"realised {s['realised_pnl_quote']:+,.4f} {quote}, marked "
+                f"{s['equity_quote']:+,.4f} {quote} (net of fees), max drawdown "
+                f"{s['max_drawdown_quote']:,.4f}"),
+        ("latency", f"tick-to-quote p50 {s['tick_to_quote_p50_us']:.0f} us, p99 "
+                    f"{s['tick_to_quote_p99_us']:.0f} us"),
+    ]
+    return "\n".join(f"{k:>10}  {v}" for k, v in lines)
+
+
+def run_demo(out_dir: str | Path = "runs") -> BacktestResult:
+    """Run the demo, journal it to ``<out_dir>/demo/journal.sqlite``, print the summary."""
     started = time.perf_counter()
-    result = run_demo_once()
-    journal_path = result.journal.write_parquet(Path(out_dir) / "demo" / "journal.parquet")
-    elapsed = time.perf_counter() - started
-    print("workbench demo: paper trading on the bundled Binance sample (no network, no keys)")
-    print(result.format_summary())
-    print(f"{'journal':>10}  {journal_path} ({len(result.journal.records):,} records)")
-    print(f"{'run time':>10}  {elapsed:.1f} s")
+    journal = Path(out_dir) / "demo" / "journal.sqlite"
+    for stale in journal.parent.glob("journal.sqlite*"):
+        stale.unlink()
+    result = run_demo_once(journal)
+    parquet = journal.with_suffix(".parquet")
+    from workbench.execution.journal import export_parquet
+
+    export_parquet(journal, parquet)
+    print("workbench demo: backtest on the bundled Binance sample (no network, no keys)")
+    print(format_summary(result))
+    print(f"{'journal':>10}  {journal} (SQLite), {parquet} (Parquet)")
+    print(f"{'run time':>10}  {time.perf_counter() - started:.1f} s")
     return result

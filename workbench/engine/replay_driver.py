@@ -1,80 +1,130 @@
-"""Drive an engine and a simulated venue over recorded events, in time order.
+"""Step an engine and a venue through events in time order; replay recorded data with it.
 
-The driver owns the time line: market events at their ``local_ts_ns``, venue reports at
-the time they reach us. Before each market event, every report due at or before it is
-delivered (at its own due time), so the engine sees exactly what it would have seen
-live, and the commands it returns are submitted at the time it returned them.
+:class:`Stepper` owns the time line of one run: market events at their ``local_ts_ns``,
+venue reports at the time they reach us. Before each market event every report due at
+or before it is delivered, each at its own due time, so the engine sees exactly what it
+would have seen live and submits its commands at the time it decided them. The replay
+driver and the paper session both step through it, which is why a backtest and a paper
+run on the same data and seed give the same fills.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from workbench.core.clock import SimulatedClock
+from workbench.core.clock import Clock, SimulatedClock
 from workbench.core.commands import Command
 from workbench.core.events import MarketEvent
 from workbench.engine.protocols import EngineCore
-from workbench.execution.venue import SimulatedVenue
+from workbench.execution.venue import Venue
 
 
-def run_replay(
-    engine: EngineCore,
-    venue: SimulatedVenue,
-    events: Iterable[MarketEvent],
-    clock: SimulatedClock,
-    timer_interval_ns: int = 100_000_000,
-    on_commands: Callable[[list[Command], int], None] | None = None,
-) -> int:
-    """Replay ``events`` through ``venue`` and ``engine``; returns the events replayed.
+class Stepper:
+    """Delivers events and reports to an engine in time order and submits its commands.
 
     Parameters
     ----------
     engine : EngineCore
         The engine step.
-    venue : SimulatedVenue
-        Sees every market event before the engine, takes the engine's commands.
-    events : iterable of MarketEvent
-        In ``local_ts_ns`` order (a multi-source replay).
-    clock : SimulatedClock
-        Advanced to each event's and report's time.
+    venue : Venue
+        Takes the commands; a simulated venue (one with ``on_market``) also sees every
+        market event, before the engine does.
+    clock : Clock
+        A :class:`SimulatedClock` (replays: advanced to each event's and report's time)
+        or a wall clock (live: read, never advanced).
     timer_interval_ns : int
-        The engine's timer fires when this much event time passed since the last one.
+        The engine's timer fires at the first event this long after the previous firing.
+    send : callable, optional
+        ``send(command, now_ns)``; defaults to ``venue.submit`` (a session wraps it with
+        retries).
     on_commands : callable, optional
-        Observer of every batch of commands with its submit time (for latency figures).
+        Observer of every batch of commands with its submit time.
     """
-    n = 0
-    next_timer = None
 
-    def submit(commands: list[Command], now_ns: int) -> None:
+    def __init__(self, engine: EngineCore, venue: Venue, clock: Clock,
+                 timer_interval_ns: int = 100_000_000,
+                 send: Callable[[Command, int], None] | None = None,
+                 on_commands: Callable[[list[Command], int], None] | None = None) -> None:
+        self.engine = engine
+        self.venue = venue
+        self.clock = clock
+        self.timer_interval_ns = timer_interval_ns
+        self._send = send or venue.submit
+        self._on_commands = on_commands
+        self._on_market = getattr(venue, "on_market", None)
+        self._advance = getattr(clock, "advance_to", None)
+        self._next_timer: int | None = None
+        self.events = 0
+        self.reports = 0
+
+    def submit(self, commands: list[Command], now_ns: int) -> None:
+        """Send ``commands`` at ``now_ns``."""
         if commands:
-            if on_commands is not None:
-                on_commands(commands, now_ns)
+            if self._on_commands is not None:
+                self._on_commands(commands, now_ns)
             for command in commands:
-                venue.submit(command, now_ns)
+                self._send(command, now_ns)
 
-    def deliver_until(t_ns: int) -> None:
+    def deliver_until(self, t_ns: int) -> None:
+        """Hand the engine every report due at or before ``t_ns``, each at its due time."""
+        venue, clock = self.venue, self.clock
         while True:
             due = venue.next_report_ns()
             if due is None or due > t_ns:
                 return
-            clock.advance_to(max(due, clock.now_ns()))
+            if self._advance is not None:
+                self._advance(max(due, clock.now_ns()))
             now = clock.now_ns()
             for report in venue.poll(now):
-                submit(engine.on_report(report, now), now)
+                self.reports += 1
+                self.submit(self.engine.on_report(report, now), now)
 
-    for event in events:
+    def market(self, event: MarketEvent) -> None:
+        """One market event: due reports first, the timer if due, then the event."""
         t = event.local_ts_ns
-        deliver_until(t)
-        clock.advance_to(max(t, clock.now_ns()))
+        self.deliver_until(t)
+        clock = self.clock
+        if self._advance is not None:
+            self._advance(max(t, clock.now_ns()))
         now = clock.now_ns()
-        if next_timer is None:
-            next_timer = now + timer_interval_ns
-        elif now >= next_timer:
-            submit(engine.on_timer(now), now)
-            next_timer = now + timer_interval_ns
-        venue.on_market(event)
-        submit(engine.on_market(event), now)
-        n += 1
-    # Let what is in flight land: reports due within one timer interval of the end.
-    deliver_until(clock.now_ns() + timer_interval_ns)
-    return n
+        if self._next_timer is None:
+            self._next_timer = now + self.timer_interval_ns
+        elif now >= self._next_timer:
+            self.submit(self.engine.on_timer(now), now)
+            self._next_timer = now + self.timer_interval_ns
+        if self._on_market is not None:
+            self._on_market(event)
+        self.submit(self.engine.on_market(event), now)
+        self.events += 1
+
+    def timer(self) -> None:
+        """No event came for a while: deliver due reports and run the engine's timer."""
+        now = self.clock.now_ns()
+        self.deliver_until(now)
+        self.submit(self.engine.on_timer(now), now)
+
+    def finish(self) -> None:
+        """Let what is in flight land: reports due within one timer interval of the end."""
+        self.deliver_until(self.clock.now_ns() + self.timer_interval_ns)
+
+
+def run_replay(
+    engine: EngineCore,
+    venue: Venue,
+    events: Iterable[MarketEvent],
+    clock: SimulatedClock,
+    timer_interval_ns: int = 100_000_000,
+    on_commands: Callable[[list[Command], int], None] | None = None,
+) -> int:
+    """Replay ``events`` (in ``local_ts_ns`` order) through ``venue`` and ``engine``.
+
+    Returns
+    -------
+    int
+        Events replayed.
+    """
+    stepper = Stepper(engine, venue, clock, timer_interval_ns, on_commands=on_commands)
+    for event in events:
+        stepper.market(event)
+    stepper.finish()
+    return stepper.events

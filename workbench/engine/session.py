@@ -23,6 +23,7 @@ from workbench.core.commands import Command
 from workbench.core.errors import TransientError, WorkbenchError
 from workbench.core.events import MarketEvent
 from workbench.engine.protocols import EngineCore
+from workbench.engine.replay_driver import Stepper
 from workbench.execution.venue import Venue
 
 
@@ -58,9 +59,10 @@ class Session:
     venue : Venue
         Where commands go; a simulated venue (paper) also sees every market event.
     source : async iterator of MarketEvent
-        Live market data (or a replay pretending to be live, for tests).
+        Live market data (or a recorded replay, for paper-on-replay).
     clock : Clock
-        Wall clock by default.
+        Wall clock by default; a :class:`SimulatedClock` runs on event time, which makes a
+        paper run on recorded data give the backtest's fills.
     apply_params : callable, optional
         ``apply_params(name, value)`` applies one parameter change to the engine; called
         between events for every change queued with :meth:`set_param`.
@@ -89,6 +91,8 @@ class Session:
         self._retry_base_ns = int(retry_base_s * 1e9)
         self._max_retries = max_retries
         self._retries: list[tuple[int, int, Command]] = []  # (due_ns, attempt, command)
+        self._stepper = Stepper(engine, venue, self.clock, int(timer_interval_s * 1e9),
+                                send=lambda command, now: self._send(command, now, 0))
         self._resume = asyncio.Event()
         self._resume.set()
         self._stop = False
@@ -141,6 +145,7 @@ class Session:
         self.state = SessionState.RUNNING
         source = aiter(self.source)
         pending: asyncio.Task | None = None
+        stepper = self._stepper
         try:
             while not self._stop:
                 await self._resume.wait()
@@ -153,7 +158,7 @@ class Session:
                 done, _ = await asyncio.wait({pending}, timeout=self._timer_s)
                 if not done:
                     self._between_events()
-                    self._step(lambda now: self.engine.on_timer(now))
+                    self._timed(stepper.timer)
                     continue
                 read, pending = pending, None
                 try:
@@ -161,7 +166,10 @@ class Session:
                 except StopAsyncIteration:
                     break
                 self._between_events()
-                self._step(lambda now, e=event: self._on_market(e))
+                self._timed(lambda e=event: stepper.market(e))
+                self.stats.events = stepper.events
+            stepper.finish()
+            self.stats.reports = stepper.reports
             self.state = SessionState.STOPPED
         except Exception as exc:
             self.state = SessionState.FAILED
@@ -171,13 +179,6 @@ class Session:
             if pending is not None:
                 pending.cancel()
 
-    def _on_market(self, event: MarketEvent) -> list[Command]:
-        on_market = getattr(self.venue, "on_market", None)
-        if on_market is not None:
-            on_market(event)
-        self.stats.events += 1
-        return self.engine.on_market(event)
-
     def _between_events(self) -> None:
         while self._pending_params:
             name, value = self._pending_params.pop(0)
@@ -185,27 +186,19 @@ class Session:
                 self._apply_params(name, value)
             except (WorkbenchError, ValueError) as exc:
                 self.stats.errors.append(f"parameter {name}={value!r} refused: {exc}")
-        now = self.clock.now_ns()
         if self._retries:
+            now = self.clock.now_ns()
             due = [r for r in self._retries if r[0] <= now]
             self._retries = [r for r in self._retries if r[0] > now]
             for _, attempt, command in due:
                 self._send(command, now, attempt)
-        for report in self.venue.poll(now):
-            self.stats.reports += 1
-            self._submit(self.engine.on_report(report, now), now)
 
-    def _step(self, step: Callable[[int], list[Command]]) -> None:
+    def _timed(self, step: Callable[[], None]) -> None:
         started = time.perf_counter_ns()
-        now = self.clock.now_ns()
-        self._submit(step(now), now)
+        step()
         elapsed = time.perf_counter_ns() - started
         self.stats.last_step_ns = elapsed
         self.stats.max_step_ns = max(self.stats.max_step_ns, elapsed)
-
-    def _submit(self, commands: list[Command], now_ns: int) -> None:
-        for command in commands:
-            self._send(command, now_ns, 0)
 
     def _send(self, command: Command, now_ns: int, attempt: int) -> None:
         try:

@@ -1,0 +1,211 @@
+"""``workbench.backtest``: recorded data through the engine and the simulated exchange."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.core.clock import SimulatedClock
+from workbench.core.events import MarketEvent
+from workbench.core.instruments import Instrument
+from workbench.data.binance.feed import group_streams, replay_streams
+from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
+from workbench.engine.config import EngineConfig
+from workbench.engine.core import Engine
+from workbench.engine.recorder import RunRecorder
+from workbench.engine.replay_driver import run_replay
+from workbench.estimators.stack import StackParams
+from workbench.execution.journal import SessionEvent, SessionMarker, SqliteJournal
+from workbench.execution.orders.config import OrderManagerConfig
+from workbench.execution.risk import InstrumentLimits, RiskLimits
+from workbench.execution.sim import (
+    ConservativeQueue,
+    ConstantLatency,
+    FeeSchedule,
+    LatencyModel,
+    QueueModel,
+    SimExchange,
+)
+from workbench.strategies.maker import MakerParams
+
+#: A limit in quote currency no research run reaches (limits must be finite).
+UNBOUNDED_QUOTE = 1e18
+
+
+def default_risk_limits(instrument: Instrument, maker: MakerParams) -> RiskLimits:
+    """Limits that let ``maker`` work as configured and stop it beyond that.
+
+    Position: the maker's hard inventory limit; order size: its ladder or join size;
+    open orders: both ladders twice over (requotes in flight); band: 500 bps; notional,
+    loss and drawdown: :data:`UNBOUNDED_QUOTE`, i.e. no limit for research (set your own
+    for paper and live).
+    """
+    ladder = maker.ladder
+    per_instrument = InstrumentLimits(
+        max_position_lots=maker.inventory.hard_limit_lots,
+        max_notional_quote=UNBOUNDED_QUOTE,
+        max_order_lots=max(ladder.size_lots, maker.guard.join_max_lots),
+        price_band_bps=500.0,
+        max_open_orders=4 * ladder.levels + 2,
+    )
+    return RiskLimits({instrument.key: per_instrument},
+                      max_total_notional_quote=UNBOUNDED_QUOTE,
+                      max_loss_quote=UNBOUNDED_QUOTE, max_drawdown_quote=UNBOUNDED_QUOTE,
+                      orders_per_s=1e6, order_burst=1_000_000)
+
+
+@dataclass
+class BacktestResult:
+    """What a backtest did.
+
+    Attributes
+    ----------
+    fills : DataFrame
+        One row a fill (see :meth:`RunRecorder.fills_frame`).
+    series : DataFrame
+        Sampled time series: mid, our best quotes, inventory, equity, volatility,
+        toxicity.
+    engine : Engine
+        The engine at the end (orders, portfolio, kill switch, anomalies).
+    events : int
+        Events replayed.
+    journal_path : Path or None
+        The run's journal (SQLite, same format as paper and live).
+    """
+
+    fills: pd.DataFrame
+    series: pd.DataFrame
+    engine: Engine
+    recorder: RunRecorder
+    events: int
+    journal_path: Path | None
+
+    def summary(self) -> dict:
+        """Key figures: activity, fill realism, PnL, risk (quote currency)."""
+        e, r = self.engine, self.recorder
+        inst = e.instrument
+        f = self.fills
+        pos = e.portfolio.position(inst.key)
+        waits = np.asarray(r.waits_ns, dtype=np.float64) / 1e9
+        snap = e.snapshot()
+        return {
+            "events": self.events,
+            "orders_placed": r.commands["place"],
+            "cancels": r.commands["cancel"],
+            "amends": r.commands["amend"],
+            "rejections": sum(r.rejections.values()),
+            "rejections_by_reason": dict(r.rejections),
+            "fills": len(f),
+            "maker_fills": int((f["liquidity"] == "maker").sum()) if len(f) else 0,
+            "volume_base": float(f["size"].sum()) if len(f) else 0.0,
+            "volume_quote": float((f["price"] * f["size"]).sum()) if len(f) else 0.0,
+            "fees_quote": e.portfolio.fees_quote,
+            "inventory_base": pos.size,
+            "realised_pnl_quote": e.portfolio.realised_pnl_quote,
+            "equity_quote": e.portfolio.equity_quote,
+            "max_drawdown_quote": float((self.series["equity"].cummax()
+                                         - self.series["equity"]).max())
+            if len(self.series) else 0.0,
+            "queue_wait_p50_s": float(np.median(waits)) if len(waits) else math.nan,
+            "queue_wait_p90_s": float(np.percentile(waits, 90)) if len(waits) else math.nan,
+            "tick_to_quote_p50_us": snap.latency_p50_ns / 1e3,
+            "tick_to_quote_p99_us": snap.latency_p99_ns / 1e3,
+            "anomalies": snap.anomalies,
+        }
+
+    def plot(self, title: str | None = None):
+        """A bokeh layout: price with our quotes and fills, inventory, equity."""
+        from workbench.analytics.backtest_plot import plot_run
+
+        inst = self.engine.instrument
+        return plot_run(self.series, self.fills, title or f"{inst.venue} {inst.symbol}")
+
+
+def backtest(
+    data: Sequence[str | Path] | Iterable[MarketEvent],
+    quote: tuple[str, str],
+    maker: MakerParams | None = None,
+    *,
+    instruments: Sequence[Instrument] | None = None,
+    risk: RiskLimits | None = None,
+    fees: FeeSchedule | None = None,
+    latency: LatencyModel | None = None,
+    queue: QueueModel | None = None,
+    orders: OrderManagerConfig | None = None,
+    stack: StackParams | None = None,
+    seed: int = 0,
+    journal_path: str | Path | None = None,
+    sample_ms: float = 100.0,
+) -> BacktestResult:
+    """Backtest a maker on recorded data, through the same engine as paper and live.
+
+    Parameters
+    ----------
+    data : paths of raw feed files, or an iterable of events in local-time order
+        Files are grouped into streams and merged lazily (every stream's books feed the
+        fair mid); events need ``instruments``.
+    quote : (venue, symbol)
+        The instrument to quote.
+    maker : MakerParams, optional
+        Strategy parameters (defaults: Avellaneda–Stoikov, stationary).
+    instruments : sequence of Instrument, optional
+        Every stream's instrument (default: looked up from the files).
+    risk : RiskLimits, optional
+        Default :func:`default_risk_limits`.
+    fees : FeeSchedule, optional
+        Fees of the quoted instrument (default: 2 bps maker, 5 bps taker).
+    latency, queue : optional
+        Venue model (default: 5 ms each way, conservative queue).
+    orders, stack : optional
+        Order manager and estimator settings.
+    seed : int
+        Seed of the venue's random draws; same data and seed give the same fills.
+    journal_path : path, optional
+        Write the run's journal (SQLite) there.
+    sample_ms : float
+        Sampling step of the result's time series.
+
+    Returns
+    -------
+    BacktestResult
+    """
+    maker = maker or MakerParams()
+    if instruments is None:
+        if not isinstance(data, Sequence) or not all(isinstance(p, (str, Path)) for p in data):
+            raise TypeError("pass instruments= when data is not a list of files")
+        instruments = [binance_instrument(*key) for key in group_streams(data)]
+    events = replay_streams(data) if isinstance(data, Sequence) and all(
+        isinstance(p, (str, Path)) for p in data) else data
+    instruments = tuple(instruments)
+    quoted = next((i for i in instruments if i.key == quote), None)
+    if quoted is None:
+        raise ValueError(f"{quote} is not among the data's streams "
+                         f"{[i.key for i in instruments]}")
+    config = EngineConfig(instruments, quote, maker, risk or default_risk_limits(quoted, maker),
+                          SYNC_RULES, stack or StackParams(), orders or OrderManagerConfig())
+    recorder = RunRecorder(quoted, sample_ns=int(sample_ms * 1e6))
+    journal = None
+    if journal_path is not None:
+        journal = SqliteJournal(journal_path, synchronous="OFF")
+    engine = Engine(config, journal, recorder)
+    fee = fees or FeeSchedule(maker_bps=2.0, taker_bps=5.0)
+    venue = SimExchange(instruments, {i.key: fee for i in instruments},
+                        latency or ConstantLatency(5_000_000, 5_000_000),
+                        queue or ConservativeQueue(), SYNC_RULES, seed)
+    clock = SimulatedClock()
+    try:
+        if journal is not None:
+            journal.append(SessionMarker(SessionEvent.START, "backtest", 0))
+        n = run_replay(engine, venue, events, clock, config.timer_interval_ns)
+        if journal is not None:
+            journal.append(SessionMarker(SessionEvent.STOP, "backtest", clock.now_ns()))
+    finally:
+        if journal is not None:
+            journal.close()
+    return BacktestResult(recorder.fills_frame(), recorder.series(), engine, recorder, n,
+                          Path(journal_path) if journal_path is not None else None)

@@ -1,0 +1,74 @@
+"""Everything an engine is built from, in one typed, validated object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workbench.book.sync import SyncRule
+from workbench.core.errors import ValidationError
+from workbench.core.instruments import Instrument
+from workbench.estimators.stack import StackParams
+from workbench.execution.orders.config import OrderManagerConfig
+from workbench.execution.risk.limits import RiskLimits
+from workbench.strategies.maker import MakerParams
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What one engine trades and how.
+
+    Parameters
+    ----------
+    instruments : tuple of Instrument
+        Every stream the engine follows (its books feed the fair mid and the other
+        signals), the quoted one included.
+    quote : (venue, symbol)
+        The instrument the maker quotes.
+    maker : MakerParams
+        Quoting model, inventory policy, toxic-flow guard and ladder.
+    risk : RiskLimits
+        Limits of the risk gate and the kill switch.
+    sync_rules : mapping of venue to SyncRule
+        Book sync rule of each venue.
+    stack : StackParams
+        Estimator parameters.
+    orders : OrderManagerConfig
+        Requote tolerance, minimum order age, amend support, ack timeout.
+    timer_interval_ns : int
+        How often order timeouts and stale data are checked when no event comes.
+
+    Raises
+    ------
+    ValidationError
+        If the quoted instrument is not among ``instruments``, a venue has no sync rule,
+        or the risk limits do not cover the quoted instrument.
+    """
+
+    instruments: tuple[Instrument, ...]
+    quote: tuple[str, str]
+    maker: MakerParams
+    risk: RiskLimits
+    sync_rules: Mapping[str, SyncRule]
+    stack: StackParams = field(default_factory=StackParams)
+    orders: OrderManagerConfig = field(default_factory=OrderManagerConfig)
+    timer_interval_ns: int = 100_000_000
+
+    def __post_init__(self) -> None:
+        keys = [i.key for i in self.instruments]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("an instrument is listed twice")
+        if self.quote not in keys:
+            raise ValidationError(f"quoted instrument {self.quote} is not among the instruments")
+        missing = {i.venue for i in self.instruments} - set(self.sync_rules)
+        if missing:
+            raise ValidationError(f"no book sync rule for venue(s) {sorted(missing)}")
+        if self.quote not in self.risk.instruments:
+            raise ValidationError(f"risk limits do not cover the quoted instrument {self.quote}")
+        if self.timer_interval_ns <= 0:
+            raise ValidationError("timer_interval_ns must be positive")
+
+    @property
+    def quoted(self) -> Instrument:
+        """The quoted instrument."""
+        return next(i for i in self.instruments if i.key == self.quote)

@@ -1,0 +1,253 @@
+"""The engine step: one event in, the commands to send out. Same code in every mode.
+
+For every market event the engine updates the event's book, the estimators and the
+market state the risk gate reads, then decides: the kill switch may trip (loss or
+drawdown), quotes are pulled when the risk gate says the quoted book cannot be trusted
+(stale, crossed, no fair mid, halted), otherwise the maker turns the Signals snapshot,
+the top of book and the inventory into target quotes and the order manager into place,
+amend and cancel commands. Every command passes the risk gate; refused ones become
+rejections the order manager sees at once. Commands and rejections are journaled before
+they are returned, reports before they are acted on.
+
+Nothing here reads the wall clock or draws a random number: the same events give the
+same commands, which is what makes backtest, paper-on-replay and live agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from workbench.book.sync import BookSync
+from workbench.core.commands import Command, Rejected, Report
+from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
+from workbench.engine.config import EngineConfig
+from workbench.engine.params import replace_path
+from workbench.engine.recorder import RunRecorder
+from workbench.engine.snapshot import EngineSnapshot
+from workbench.estimators.signals import Signals
+from workbench.estimators.stack import SignalStack
+from workbench.execution.journal import ParamChange, RiskEvent, RiskEventKind, SqliteJournal
+from workbench.execution.orders.manager import OrderManager
+from workbench.execution.position import Portfolio
+from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
+from workbench.strategies.maker import quote as maker_quote
+from workbench.strategies.toxic_guard import ToxicGuard
+from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
+
+_DELTA, _SNAPSHOT = BookDelta, BookSnapshot
+_LATENCY_WINDOW = 1 << 16
+
+
+class Engine:
+    """A synchronous, deterministic market-making engine over several streams.
+
+    Parameters
+    ----------
+    config : EngineConfig
+        Instruments, strategy, limits.
+    journal : SqliteJournal, optional
+        Where commands, reports, parameter changes and risk events go before they are
+        acted on; None keeps no journal (research runs).
+    recorder : RunRecorder, optional
+        Collects fills, quotes and equity for a result object (backtests); None in live.
+
+    Attributes
+    ----------
+    orders, portfolio, gate, kill_switch, stack, syncs
+        The parts, for inspection (read only).
+    """
+
+    def __init__(self, config: EngineConfig, journal: SqliteJournal | None = None,
+                 recorder: RunRecorder | None = None) -> None:
+        self.config = config
+        self.journal = journal
+        self.recorder = recorder
+        self.instrument = config.quoted
+        self.params = config.maker
+        self.syncs = {i.key: BookSync(config.sync_rules[i.venue], *i.key)
+                      for i in config.instruments}
+        stack = config.stack
+        if stack.fair.reference is None:  # fuse in the quoted venue's price units
+            stack = dataclasses.replace(
+                stack, fair=dataclasses.replace(stack.fair, reference=config.quote[0]))
+        self.stack = SignalStack(list(config.instruments), stack,
+                                 books={k: s.book for k, s in self.syncs.items()})
+        self.guard = ToxicGuard(config.maker.guard)
+        self.orders = OrderManager(config.orders)
+        self.portfolio = Portfolio(config.instruments)
+        self.ctx = RiskContext(self.orders, self.portfolio, config.instruments)
+        self.kill_switch = KillSwitch(self.orders, config.risk)
+        self.gate = RiskGate(config.risk, self.kill_switch)
+        self.signals: Signals | None = None
+        self.targets: TargetQuotes = no_quote("no-quote:starting")
+        self.pull_reasons: tuple[str, ...] = ()
+        self.errors: deque[str] = deque(maxlen=100)
+        self.latency_ns = np.zeros(_LATENCY_WINDOW, dtype=np.int64)
+        self.latency_count = 0
+        self._quote_key = config.quote
+        self._quote_sync = self.syncs[config.quote]
+        self._quote_market = self.ctx.markets[config.quote]
+        self._tick = self.instrument.tick_size_float
+
+    # -- steps ---------------------------------------------------------------------------
+    def on_market(self, event: MarketEvent) -> list[Command]:
+        """A market event arrived; returns the commands to send now."""
+        started = time.perf_counter_ns()
+        key = (event.venue, event.symbol)
+        now = event.local_ts_ns
+        self.ctx.now_ns = now
+        kind = type(event)
+        sync = self.syncs.get(key)
+        if sync is None:
+            return []
+        changed = False
+        if kind is _DELTA:
+            changed = sync.on_delta(event)
+        elif kind is _SNAPSHOT:
+            changed = sync.on_snapshot(event)
+        self.stack.update(event)
+        if changed:
+            book = sync.book
+            bid, ask = book.best_bid_ticks, book.best_ask_ticks
+            market = self.ctx.markets[key]
+            market.on_book(max(bid, 0), max(ask, 0), now)
+            if key != self._quote_key and bid > 0 and ask > 0:
+                market.set_fair_mid((bid + ask) / 2)
+        commands = self._decide(now)
+        elapsed = time.perf_counter_ns() - started
+        self.latency_ns[self.latency_count & (_LATENCY_WINDOW - 1)] = elapsed
+        self.latency_count += 1
+        return commands
+
+    def on_report(self, report: Report, now_ns: int) -> list[Command]:
+        """A venue report reached us; returns the commands to send now."""
+        self.ctx.now_ns = now_ns
+        if self.journal is not None:
+            self.journal.append(report)
+        update = self.orders.on_report(report)
+        if update is not None and update.fill is not None:
+            fill = update.fill
+            self.portfolio.on_fill(fill)
+            if self.recorder is not None:
+                self.recorder.on_fill(fill, self.portfolio)
+        elif type(report) is Rejected and self.recorder is not None:
+            self.recorder.on_reject(report)
+        if update is None or self.signals is None:
+            return []
+        return self._decide(now_ns)
+
+    def on_timer(self, now_ns: int) -> list[Command]:
+        """Time passed: resend what timed out, pull quotes on stale data."""
+        self.ctx.now_ns = now_ns
+        commands: list[Command] = list(self.orders.check_timeouts(now_ns))
+        if self.signals is not None:
+            commands += self._decide(now_ns)
+        return self._screen(commands, now_ns) if commands else commands
+
+    # -- controls ------------------------------------------------------------------------
+    def set_param(self, path: str, value: Any, now_ns: int) -> None:
+        """Change one maker parameter by dotted path (validated); journaled first.
+
+        Raises
+        ------
+        ValidationError
+            If the path or the value is not valid; nothing changes then.
+        """
+        params = replace_path(self.params, path, value)
+        if self.journal is not None:
+            self.journal.append(ParamChange.of(path, value, now_ns))
+        self.params = params
+        if path.startswith("guard."):
+            self.guard = ToxicGuard(params.guard)
+
+    def trip_kill_switch(self, reason: str, now_ns: int, flatten: bool = False) -> list[Command]:
+        """Cancel everything (and flatten if asked); halt until :meth:`rearm`."""
+        self.ctx.now_ns = now_ns
+        if self.journal is not None:
+            self.journal.append(RiskEvent(RiskEventKind.KILL_SWITCH_TRIP, reason, now_ns))
+        return self._screen(self.kill_switch.trip(reason, self.ctx, flatten), now_ns)
+
+    def rearm(self, now_ns: int) -> None:
+        """Allow trading again after a trip."""
+        if self.journal is not None:
+            self.journal.append(RiskEvent(RiskEventKind.KILL_SWITCH_REARM, "rearmed", now_ns))
+        self.kill_switch.rearm()
+
+    # -- decision ------------------------------------------------------------------------
+    def _decide(self, now: int) -> list[Command]:
+        signals = self.stack.signals()
+        self.signals = signals
+        market = self._quote_market
+        if signals.fair_mid_ok:
+            market.set_fair_mid(signals.fair_mid / self._tick)
+            self.portfolio.marks[self._quote_key] = signals.fair_mid
+        else:
+            market.set_fair_mid(float("nan"))
+        commands = self.kill_switch.watch(self.ctx)
+        if self.kill_switch.halted:
+            self.pull_reasons = (f"halted: {self.kill_switch.reason}",)
+            self.targets = no_quote(self.pull_reasons[0])
+        else:
+            pulls = self.gate.pull_reasons(self.ctx).get(self._quote_key)
+            if pulls:
+                self.pull_reasons = pulls
+                self.targets = no_quote("pull:" + "; ".join(pulls))
+            else:
+                self.pull_reasons = ()
+                book = self._quote_sync.book
+                bid, ask = book.best_bid(), book.best_ask()
+                top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
+                                ask[0] if ask else None, ask[1] if ask else 0)
+                position = self.portfolio.size_lots(self._quote_key)
+                self.targets = maker_quote(signals, top, position, self.params, self.instrument,
+                                           self.guard.update(signals))
+            commands += self.orders.reconcile(self.instrument, self.targets, now)
+        if self.recorder is not None:
+            self.recorder.on_decision(now, signals, self.targets, self.portfolio)
+        return self._screen(commands, now) if commands else commands
+
+    def _screen(self, commands: list[Command], now: int) -> list[Command]:
+        passed, rejected = self.gate.screen(commands, self.ctx)
+        if self.recorder is not None:
+            self.recorder.on_commands(passed)
+        for rejection in rejected:
+            self.orders.on_report(rejection)
+            if self.recorder is not None:
+                self.recorder.on_reject(rejection)
+        if self.journal is not None:
+            records: list = list(passed)
+            for r in rejected:
+                records.append(RiskEvent(RiskEventKind.REJECTION, r.reason, now, r.order_id))
+                records.append(r)
+            if records:
+                self.journal.append_many(records)
+        return passed
+
+    # -- state ---------------------------------------------------------------------------
+    def snapshot(self) -> EngineSnapshot:
+        """An immutable view of the engine for panels and notebooks."""
+        n = min(self.latency_count, _LATENCY_WINDOW)
+        lat = self.latency_ns[:n]
+        return EngineSnapshot(
+            ts_ns=self.ctx.now_ns,
+            signals=self.signals,
+            targets=self.targets,
+            pull_reasons=self.pull_reasons,
+            orders=tuple(self.orders.snapshot()),
+            positions=tuple(self.portfolio.snapshot()),
+            equity_quote=self.portfolio.equity_quote,
+            drawdown_quote=self.portfolio.drawdown_quote,
+            kill_switch=self.kill_switch.state(),
+            anomalies=dict(self.orders.anomalies),
+            latency_p50_ns=float(np.percentile(lat, 50)) if n else float("nan"),
+            latency_p99_ns=float(np.percentile(lat, 99)) if n else float("nan"),
+            books_synced={f"{k[0]} {k[1]}": s.synced for k, s in self.syncs.items()},
+            errors=tuple(self.errors),
+            params=self.params,
+        )
+

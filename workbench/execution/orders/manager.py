@@ -1,0 +1,427 @@
+"""The order manager: target ladders in, commands out; venue reports in, state changes out.
+
+It owns our orders' state (see :mod:`~workbench.execution.orders.state`) and never sends
+a second command for an order while one is unanswered; the only exception is the cancel
+that follows an ack timeout, when the unanswered command is presumed lost. Reports may
+come late, twice, out of order or for orders it never knew: each such case is settled
+by a fixed rule, counted in :attr:`OrderManager.anomalies` and, where the report was not
+applied, kept in :attr:`OrderManager.anomaly_reports`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from workbench.core.commands import (
+    Accepted,
+    Amend,
+    Amended,
+    Cancel,
+    Canceled,
+    Command,
+    CommandKind,
+    Filled,
+    Place,
+    Rejected,
+    Report,
+    TimeInForce,
+)
+from workbench.core.events import Side
+from workbench.core.instruments import Instrument
+from workbench.execution.orders.config import OrderManagerConfig
+from workbench.execution.orders.ids import OrderIdAllocator
+from workbench.execution.orders.matching import plan_side
+from workbench.execution.orders.state import ManagedOrder, OrderState, OrderView
+from workbench.strategies.types import TargetQuotes
+
+_PENDING_NEW = OrderState.PENDING_NEW
+_WORKING = OrderState.WORKING
+_PENDING_CANCEL = OrderState.PENDING_CANCEL
+_PENDING_AMEND = OrderState.PENDING_AMEND
+_UNKNOWN = OrderState.UNKNOWN
+_CANCELED = OrderState.CANCELED
+_FILLED = OrderState.FILLED
+_REJECTED = OrderState.REJECTED
+_PLACE, _CANCEL, _AMEND = CommandKind.PLACE, CommandKind.CANCEL, CommandKind.AMEND
+_IOC = TimeInForce.IOC
+_BUY, _SELL = Side.BUY, Side.SELL
+_NO_ORDERS: dict[int, ManagedOrder] = {}
+_FILL_AFTER = {_CANCELED: "fill_after_cancel", _REJECTED: "fill_after_reject",
+               _FILLED: "fill_after_filled"}
+
+
+class OrderUpdate(NamedTuple):
+    """What one report changed: the order's state before and after, and a fill to book.
+
+    ``fill`` is the report itself when it is a new execution (book it into positions,
+    even when the order had already been cancelled), else None.
+    """
+
+    order_id: int
+    previous: OrderState
+    state: OrderState
+    fill: Filled | None
+
+
+class OrderManager:
+    """Tracks our orders and turns target quotes into place, amend and cancel commands.
+
+    Rules for awkward reports (each counted in :attr:`anomalies` under its name):
+
+    * ``unknown_order``: a report for an id never issued (or long forgotten) is kept in
+      :attr:`anomaly_reports` and otherwise ignored; a fill there is not booked.
+    * ``duplicate_fill``: a fill whose ``fill_id`` the order already has is ignored.
+    * ``fill_after_cancel`` / ``fill_after_reject`` / ``fill_after_filled``: fills for a
+      finished order are booked all the same (the venue did trade).
+    * ``late_ack``: an ack for a finished order is ignored; ``ack_after_cancel_sent``: an
+      ack while our cancel is in flight confirms the order exists, the cancel stands.
+    * ``cancel_rejected_working``: a transient cancel rejection (rate limit, busy)
+      leaves the order live (WORKING, or UNKNOWN if never confirmed) with nothing in
+      flight, so the next :meth:`reconcile` or :meth:`cancel_all` cancels it again.
+    * ``cancel_rejected_gone``: a non-transient cancel rejection means the venue no
+      longer has the order open (filled or cancelled already): it is CANCELED, and any
+      fill still on its way is booked.
+    * ``amend_rejected``: the order keeps its old price and size and is requoted by
+      cancel and replace from then on.
+    * ``ack_timeout``: a command unanswered for ``ack_timeout_ns`` (see
+      :meth:`check_timeouts`).
+    * an IOC order stays PENDING_NEW, its place in flight, until its final report (filled,
+      cancelled or rejected): an IOC whose end is never reported times out like a lost
+      ack instead of looking like a resting order.
+    * ``stale_report``: an answer to a command presumed lost after its ack timeout or
+      superseded, or a report for a finished order; ``duplicate_ack``: a second ack.
+
+    Parameters
+    ----------
+    config : OrderManagerConfig, optional
+        Requote tolerance, minimum age, amend support, ack timeout.
+    """
+
+    def __init__(self, config: OrderManagerConfig | None = None) -> None:
+        self.config = config if config is not None else OrderManagerConfig()
+        self._ids = OrderIdAllocator(self.config.first_order_id)
+        self._orders: dict[int, ManagedOrder] = {}
+        self._by_key: dict[tuple[str, str], dict[int, ManagedOrder]] = {}
+        self._done: dict[int, ManagedOrder] = {}
+        self._done_fifo: deque[int] = deque()
+        self.anomalies: Counter[str] = Counter()
+        self.anomaly_reports: deque[tuple[str, Report]] = deque(maxlen=1000)
+
+    # -- queries -------------------------------------------------------------------------
+    def get(self, order_id: int) -> ManagedOrder | None:
+        """A live or recently finished order (read only), or None."""
+        order = self._orders.get(order_id)
+        return order if order is not None else self._done.get(order_id)
+
+    def live_orders(self) -> Iterator[ManagedOrder]:
+        """Orders that are or may be live, oldest first (a copy: safe to act on)."""
+        return iter(list(self._orders.values()))
+
+    @property
+    def open_orders(self) -> int:
+        """Number of orders that are or may be live."""
+        return len(self._orders)
+
+    def exposure_lots(self, key: tuple[str, str], exclude_id: int = 0) -> tuple[int, int, int]:
+        """Worst-case lots that may still fill on ``key``: ``(buy, sell, open_orders)``.
+
+        Every order that is or may be live counts with its :attr:`worst_remaining_lots`
+        (orders being cancelled included); ``exclude_id`` leaves one order out.
+        """
+        buy = sell = n = 0
+        for order in self._by_key.get(key, _NO_ORDERS).values():
+            if order.order_id == exclude_id:
+                continue
+            n += 1
+            if order.side is _BUY:
+                buy += order.worst_remaining_lots
+            else:
+                sell += order.worst_remaining_lots
+        return buy, sell, n
+
+    def snapshot(self) -> list[OrderView]:
+        """Every live order as plain data, oldest first (for UIs)."""
+        return [order.view() for order in self._orders.values()]
+
+    # -- commands ------------------------------------------------------------------------
+    def place(self, venue: str, symbol: str, side: Side, price_ticks: int, size_lots: int,
+              tif: TimeInForce, now_ns: int, reason: str = "") -> Place:
+        """Register a new order and return its :class:`Place` (to pass through the gate)."""
+        key = (venue, symbol)
+        oid = self._ids.next_id()
+        order = ManagedOrder(oid, venue, symbol, key, side, price_ticks, size_lots, tif, now_ns)
+        self._orders[oid] = order
+        book = self._by_key.get(key)
+        if book is None:
+            book = self._by_key[key] = {}
+        book[oid] = order
+        return Place(oid, venue, symbol, side, price_ticks, size_lots, tif, now_ns, reason)
+
+    def cancel(self, order_id: int, now_ns: int, reason: str = "") -> Cancel | None:
+        """A :class:`Cancel` for a live order with nothing in flight, else None."""
+        order = self._orders.get(order_id)
+        if order is None or order.in_flight is not None:
+            return None
+        return self._cancel(order, now_ns, reason)
+
+    def _cancel(self, order: ManagedOrder, now_ns: int, reason: str) -> Cancel:
+        if order.state is not _UNKNOWN:
+            order.state = _PENDING_CANCEL
+        order.in_flight = _CANCEL
+        order.in_flight_ns = now_ns
+        return Cancel(order.order_id, order.venue, order.symbol, now_ns, reason)
+
+    def _amend(self, order: ManagedOrder, price_ticks: int, size_lots: int,
+               now_ns: int) -> Amend:
+        total = order.filled_lots + size_lots
+        order.state = _PENDING_AMEND
+        order.in_flight = _AMEND
+        order.in_flight_ns = order.quoted_ns = now_ns
+        order.amend_price_ticks = price_ticks
+        order.amend_size_lots = total
+        return Amend(order.order_id, order.venue, order.symbol, price_ticks, total, now_ns,
+                     "requote")
+
+    def cancel_all(self, now_ns: int, reason: str) -> list[Cancel]:
+        """Cancels for every live order with no command in flight (the kill switch's).
+
+        Orders with a command in flight are left alone: call again once it is answered
+        (or :meth:`check_timeouts` cancels them if it never is).
+        """
+        return [self._cancel(order, now_ns, reason) for order in list(self._orders.values())
+                if order.in_flight is None]
+
+    def reconcile(self, instrument: Instrument, targets: TargetQuotes,
+                  now_ns: int) -> list[Command]:
+        """Commands that move our resting orders on ``instrument`` towards ``targets``.
+
+        Cancels come first, then amends, then places. An order with a command in flight,
+        or younger than ``min_age_ns``, is not requoted this time; orders no longer
+        wanted are cancelled whatever their age; orders in UNKNOWN state are cancelled.
+        A taker order becomes an IOC place unless an IOC on the same instrument and side
+        is still live.
+
+        Raises
+        ------
+        ValidationError
+            If a target level has a non-positive price or size.
+        """
+        venue, symbol = instrument.venue, instrument.symbol
+        key = (venue, symbol)
+        cfg = self.config
+        cancels: list[Command] = []
+        amends: list[Command] = []
+        places: list[Command] = []
+        for side, levels in ((_BUY, targets.bids), (_SELL, targets.asks)):
+            resting: list[ManagedOrder] = []
+            for order in self._by_key.get(key, _NO_ORDERS).values():
+                if order.side is not side or order.tif is _IOC:
+                    continue
+                state = order.state
+                if state is _WORKING or state is _PENDING_NEW or state is _PENDING_AMEND:
+                    resting.append(order)
+                elif order.in_flight is None:  # UNKNOWN with nothing in flight: cancel
+                    cancels.append(self._cancel(order, now_ns, "state unknown"))
+            if not resting and not levels:
+                continue
+            plan = plan_side(resting, levels, side is _BUY, cfg.tolerance_ticks,
+                             cfg.tolerance_bps)
+            for order, (price, size) in plan.changes:
+                if order.in_flight is not None or now_ns - order.quoted_ns < cfg.min_age_ns:
+                    continue
+                if cfg.amend_supported and order.amend_ok:
+                    amends.append(self._amend(order, price, size, now_ns))
+                else:
+                    cancels.append(self._cancel(order, now_ns, "requote"))
+                    places.append(self.place(venue, symbol, side, price, size,
+                                             cfg.resting_tif, now_ns, "requote"))
+            for price, size in plan.new:
+                places.append(self.place(venue, symbol, side, price, size, cfg.resting_tif,
+                                         now_ns, "quote"))
+            for order in plan.excess:
+                if order.in_flight is None:
+                    cancels.append(self._cancel(order, now_ns, "not wanted"))
+        taker = targets.taker
+        if taker is not None and not any(
+                o.tif is _IOC and o.side is taker.side
+                for o in self._by_key.get(key, _NO_ORDERS).values()):
+            places.append(self.place(venue, symbol, taker.side, taker.price_ticks,
+                                     taker.size_lots, _IOC, now_ns, taker.reason))
+        if amends:
+            cancels += amends
+        if places:
+            cancels += places
+        return cancels
+
+    def check_timeouts(self, now_ns: int) -> list[Cancel]:
+        """Cancels for orders whose command has waited more than ``ack_timeout_ns``.
+
+        Each such order becomes UNKNOWN (it counts as live until a report settles it)
+        and gets a cancel, whose reason says which command timed out and for how long.
+        The timed-out command is presumed lost; should its answer come after all, it is
+        recognised (answers come in order) and does not pass for the cancel's.
+        """
+        limit = self.config.ack_timeout_ns
+        out = []
+        for order in self._orders.values():
+            kind = order.in_flight
+            if kind is not None and now_ns - order.in_flight_ns > limit:
+                waited = now_ns - order.in_flight_ns
+                order.state = _UNKNOWN
+                if order.lost is None:
+                    order.lost = [kind]
+                else:
+                    order.lost.append(kind)
+                self.anomalies["ack_timeout"] += 1
+                out.append(self._cancel(
+                    order, now_ns, f"ack_timeout: {kind.value} unanswered for {waited} ns "
+                                   f"> {limit} ns"))
+        return out
+
+    # -- reports -------------------------------------------------------------------------
+    def on_report(self, report: Report) -> OrderUpdate | None:
+        """Apply a venue (or risk gate) report; what changed, or None if nothing did."""
+        kind = type(report)
+        if kind is Filled:
+            return self._on_fill(report)
+        order = self._orders.get(report.order_id)
+        if order is None:
+            return self._not_live(report)
+        previous = order.state
+        if kind is Accepted:
+            self._on_accepted(order)
+        elif kind is Canceled:
+            self._finish(order, _CANCELED, report.reason)
+        elif kind is Rejected:
+            self._on_rejected(order, report)
+        else:
+            self._on_amended(order, report)
+        if order.state is previous:
+            return None
+        return OrderUpdate(order.order_id, previous, order.state, None)
+
+    def _anomaly(self, name: str, report: Report) -> None:
+        self.anomalies[name] += 1
+        self.anomaly_reports.append((name, report))
+
+    def _not_live(self, report: Report) -> None:
+        done = self._done.get(report.order_id)
+        if done is None:
+            self._anomaly("unknown_order", report)
+        elif type(report) is Accepted:
+            self._anomaly("late_ack", report)
+        else:
+            self._anomaly("stale_report", report)
+
+    def _finish(self, order: ManagedOrder, state: OrderState, reason: str) -> None:
+        order.state = state
+        order.in_flight = None
+        order.reason = reason
+        oid = order.order_id
+        del self._orders[oid]
+        del self._by_key[order.key][oid]
+        self._done[oid] = order
+        fifo = self._done_fifo
+        fifo.append(oid)
+        if len(fifo) > self.config.retain_done:
+            del self._done[fifo.popleft()]
+
+    def _late(self, order: ManagedOrder, kind: CommandKind) -> bool:
+        """Whether an answer to a ``kind`` command belongs to one presumed lost.
+
+        Venues answer an order's commands in order, so while a timed-out command of the
+        same kind may still answer, the oldest is taken to be the one answered.
+        """
+        lost = order.lost
+        if lost and kind in lost:
+            lost.remove(kind)
+            return True
+        return False
+
+    def _on_accepted(self, order: ManagedOrder) -> None:
+        order.acked = True
+        if self._late(order, _PLACE):
+            self.anomalies["ack_after_cancel_sent"] += 1
+            order.state = _PENDING_CANCEL
+        elif order.in_flight is _PLACE:
+            if order.tif is not _IOC:  # an IOC's place is answered by its final report
+                order.state = _WORKING
+                order.in_flight = None
+        elif order.state is _UNKNOWN:
+            order.state = _WORKING
+        else:
+            self.anomalies["duplicate_ack"] += 1
+
+    def _on_rejected(self, order: ManagedOrder, report: Rejected) -> None:
+        command = report.command
+        if command is _PLACE:
+            if order.acked:
+                self._anomaly("stale_report", report)
+            else:
+                self._finish(order, _REJECTED, report.reason)
+        elif command is _AMEND:
+            if self._late(order, _AMEND) or order.in_flight is not _AMEND:
+                self._anomaly("stale_report", report)
+                return
+            self.anomalies["amend_rejected"] += 1
+            order.amend_price_ticks = order.amend_size_lots = 0
+            order.amend_ok = False
+            order.in_flight = None
+            order.state = _WORKING if order.acked else _UNKNOWN
+        elif not report.transient:
+            self.anomalies["cancel_rejected_gone"] += 1
+            self._finish(order, _CANCELED, f"cancel rejected, presumed gone: {report.reason}")
+        elif self._late(order, _CANCEL) or order.in_flight is not _CANCEL:
+            self._anomaly("stale_report", report)
+        else:
+            self.anomalies["cancel_rejected_working"] += 1
+            order.in_flight = None
+            order.state = _WORKING if order.acked else _UNKNOWN
+
+    def _on_amended(self, order: ManagedOrder, report: Amended) -> None:
+        order.acked = True
+        order.price_ticks = report.price_ticks
+        order.size_lots = report.size_lots
+        if self._late(order, _AMEND) or order.in_flight is not _AMEND:
+            self._anomaly("stale_report", report)
+        else:
+            order.amend_price_ticks = order.amend_size_lots = 0
+            order.in_flight = None
+            order.state = _WORKING
+        if order.filled_lots >= max(order.size_lots, order.amend_size_lots):
+            self._finish(order, _FILLED, "amended to its filled size")
+
+    def _on_fill(self, report: Filled) -> OrderUpdate | None:
+        oid = report.order_id
+        order = self._orders.get(oid)
+        live = order is not None
+        if not live:
+            order = self._done.get(oid)
+            if order is None:
+                self._anomaly("unknown_order", report)
+                return None
+        ids = order.fill_ids
+        if ids is None:
+            order.fill_ids = {report.fill_id}
+        elif report.fill_id in ids:
+            self._anomaly("duplicate_fill", report)
+            return None
+        else:
+            ids.add(report.fill_id)
+        previous = order.state
+        order.filled_lots += report.size_lots
+        if not live:
+            self.anomalies[_FILL_AFTER[previous]] += 1
+        elif report.remaining_lots <= 0 or order.filled_lots >= max(order.size_lots,
+                                                                     order.amend_size_lots):
+            self._finish(order, _FILLED, "filled")
+        else:
+            order.acked = True
+            if order.in_flight is _PLACE and order.tif is not _IOC:
+                order.state = _WORKING
+                order.in_flight = None
+            elif order.state is _UNKNOWN:
+                order.state = _PENDING_CANCEL if order.in_flight is _CANCEL else _WORKING
+        return OrderUpdate(oid, previous, order.state, report)

@@ -1,0 +1,275 @@
+"""The simulated exchange: several instruments, latency both ways, queues, partial fills.
+
+Time
+----
+Everything runs on the local clock (the ``local_ts_ns`` of market events and the
+``now_ns`` of :meth:`SimExchange.submit`). A command sent at ``t`` arrives at
+``t + entry`` and acts on the book built from every market event with
+``local_ts_ns <= arrival`` (an event stamped exactly at the arrival is applied first).
+Each report is stamped with the exchange time it happened (``ts_ns``: the arrival of its
+command, or the ``local_ts_ns`` of the market event that caused it) and reaches us at
+``ts_ns + response``. One response delay is drawn per exchange action, so the reports of
+one action arrive together. Like a single connection, the link keeps order both ways:
+a command never overtakes an earlier one, nor a report an earlier report.
+
+Driving it
+----------
+Show it every market event in local-time order with :meth:`~SimExchange.on_market`
+(streams it does not trade are ignored); :meth:`~SimExchange.submit` commands;
+:meth:`~SimExchange.poll` at a time ``now`` only after every event stamped ``<= now``
+has been shown; :meth:`~SimExchange.next_report_ns` says when to poll next.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import deque
+from collections.abc import Iterable, Mapping
+
+from workbench.book.l2 import L2Book
+from workbench.book.sync import SyncRule
+from workbench.core.commands import (
+    Amend,
+    Cancel,
+    Command,
+    CommandKind,
+    Place,
+    Rejected,
+    Report,
+    TimeInForce,
+)
+from workbench.core.errors import ValidationError
+from workbench.core.events import BookDelta, BookSnapshot, MarketEvent, Side, Trade
+from workbench.core.instruments import Instrument
+from workbench.execution.sim.fees import FeeSchedule
+from workbench.execution.sim.latency import LatencyModel
+from workbench.execution.sim.matcher import InstrumentMatcher
+from workbench.execution.sim.orders import OrderRegister, SimOrder
+from workbench.execution.sim.queue import QueueModel
+from workbench.execution.sim.validation import CommandRefused, positive_int
+
+_PLACE, _CANCEL, _AMEND = CommandKind.PLACE, CommandKind.CANCEL, CommandKind.AMEND
+_KINDS = {Place: _PLACE, Cancel: _CANCEL, Amend: _AMEND}
+
+
+class SimExchange:
+    """A simulated venue matching our orders on several instruments against market data.
+
+    Implements :class:`~workbench.execution.venue.SimulatedVenue`. Bad commands never
+    raise: they come back as :class:`Rejected` reports saying why. Same market events,
+    same commands at the same times and the same seed give the same reports.
+
+    Parameters
+    ----------
+    instruments : iterable of Instrument
+        What can be traded; each keeps its own book from the market events.
+    fees : mapping
+        ``(venue, symbol) -> FeeSchedule`` for every instrument.
+    latency : LatencyModel
+        Entry and response delays.
+    queue : QueueModel
+        Attribution of cancellations at our levels.
+    sync_rules : mapping
+        ``venue -> SyncRule`` for every venue of the instruments.
+    seed : int
+        Seeds the latency draws and the queue draws (two independent streams).
+    name : str
+        The venue's name.
+
+    Raises
+    ------
+    ValidationError
+        If an instrument appears twice or lacks a fee schedule or a sync rule.
+    """
+
+    def __init__(self, instruments: Iterable[Instrument],
+                 fees: Mapping[tuple[str, str], FeeSchedule], latency: LatencyModel,
+                 queue: QueueModel, sync_rules: Mapping[str, SyncRule], seed: int,
+                 name: str = "sim") -> None:
+        self.name = name
+        self.latency = latency
+        self.queue = queue
+        self._latency_rng = random.Random(f"{seed}:latency")
+        queue_rng = random.Random(f"{seed}:queue")
+        self._register = OrderRegister()
+        fill_ids = itertools.count(1)
+        self._matchers: dict[tuple[str, str], InstrumentMatcher] = {}
+        for inst in instruments:
+            if inst.key in self._matchers:
+                raise ValidationError(f"instrument {inst.key} given twice")
+            if inst.key not in fees:
+                raise ValidationError(f"no fee schedule for {inst.key}")
+            if inst.venue not in sync_rules:
+                raise ValidationError(f"no book sync rule for venue {inst.venue!r}")
+            self._matchers[inst.key] = InstrumentMatcher(
+                inst, fees[inst.key], sync_rules[inst.venue], queue, queue_rng,
+                self._register, fill_ids)
+        if not self._matchers:
+            raise ValidationError("SimExchange needs at least one instrument")
+        # Commands in flight: (arrival_ns, response_ns, command), arrival non-decreasing.
+        self._arrivals: deque[tuple[int, int, Command]] = deque()
+        self._last_arrival_ns = -(2**63)
+        # Reports in flight: (due_ns, report), due non-decreasing.
+        self._outbox: deque[tuple[int, Report]] = deque()
+        self._last_due_ns = -(2**63)
+
+    # -- Venue ---------------------------------------------------------------------------
+    def submit(self, command: Command, now_ns: int) -> None:
+        """Send a command at local time ``now_ns``; it acts when it arrives."""
+        latency, rng = self.latency, self._latency_rng
+        arrival = now_ns + latency.draw_entry_ns(rng)
+        if arrival < self._last_arrival_ns:
+            arrival = self._last_arrival_ns
+        self._last_arrival_ns = arrival
+        self._arrivals.append((arrival, latency.draw_response_ns(rng), command))
+
+    def poll(self, now_ns: int) -> list[Report]:
+        """Reports that have reached us by ``now_ns``, oldest first.
+
+        Commands that have arrived by ``now_ns`` are executed first, against the book
+        of the events shown so far.
+        """
+        arrivals = self._arrivals
+        if arrivals and arrivals[0][0] <= now_ns:
+            self._run_arrivals(now_ns)
+        outbox = self._outbox
+        reports: list[Report] = []
+        while outbox and outbox[0][0] <= now_ns:
+            reports.append(outbox.popleft()[1])
+        return reports
+
+    def next_report_ns(self) -> int | None:
+        """When to poll next: the earliest due report, or the earliest a command in flight
+        can be answered (its arrival plus its response delay); None when nothing is
+        in flight."""
+        due = self._outbox[0][0] if self._outbox else None
+        if self._arrivals:
+            arrival, response, _ = self._arrivals[0]
+            if due is None or arrival + response < due:
+                due = arrival + response
+        return due
+
+    def on_market(self, event: MarketEvent) -> None:
+        """Show the exchange a market event at its ``local_ts_ns``.
+
+        Commands arriving strictly before the event act first; then the event updates its
+        stream's book (snapshots, diffs) or trades against our orders (trades). Best bid
+        and offer messages are not used: the book is the venue's diff stream.
+        """
+        ts_ns = event.local_ts_ns
+        arrivals = self._arrivals
+        if arrivals and arrivals[0][0] < ts_ns:
+            self._run_arrivals(ts_ns - 1)
+        matcher = self._matchers.get((event.venue, event.symbol))
+        if matcher is None:
+            return
+        kind = type(event)
+        out: list[Report] = []
+        if kind is Trade:
+            matcher.on_trade(event, out)
+        elif kind is BookDelta or kind is BookSnapshot:
+            matcher.on_book(event, out)
+        if out:
+            self._send(out, ts_ns)
+
+    # -- inspection ----------------------------------------------------------------------
+    def book(self, venue: str, symbol: str) -> L2Book:
+        """The exchange's book of one instrument (read it, do not change it).
+
+        Raises
+        ------
+        ValidationError
+            If the instrument is not traded here.
+        """
+        return self._matcher(venue, symbol).sync.book
+
+    def synced(self, venue: str, symbol: str) -> bool:
+        """Whether the exchange's book of one instrument is synchronised."""
+        return self._matcher(venue, symbol).sync.synced
+
+    def working_order(self, order_id: int) -> SimOrder | None:
+        """A working order as the exchange holds it, or None when it is not working (not
+        arrived yet, filled or cancelled). ``ahead_lots`` is its place in the queue: other
+        participants' size ahead of it. Read it, do not change it."""
+        return self._register.working.get(order_id)
+
+    def _matcher(self, venue: str, symbol: str) -> InstrumentMatcher:
+        matcher = self._matchers.get((venue, symbol))
+        if matcher is None:
+            raise ValidationError(f"{venue} {symbol} is not traded on {self.name}")
+        return matcher
+
+    # -- internals -----------------------------------------------------------------------
+    def _run_arrivals(self, until_ns: int) -> None:
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= until_ns:
+            arrival, response, command = arrivals.popleft()
+            out: list[Report] = []
+            try:
+                self._execute(command, arrival, out)
+            except CommandRefused as refusal:
+                out.append(Rejected(getattr(command, "order_id", -1), refusal.command,
+                                    refusal.reason, arrival, refusal.transient))
+            self._queue_reports(out, arrival + response)
+
+    def _send(self, out: list[Report], ts_ns: int) -> None:
+        self._queue_reports(out, ts_ns + self.latency.draw_response_ns(self._latency_rng))
+
+    def _queue_reports(self, out: list[Report], due_ns: int) -> None:
+        if due_ns < self._last_due_ns:
+            due_ns = self._last_due_ns
+        self._last_due_ns = due_ns
+        append = self._outbox.append
+        for report in out:
+            append((due_ns, report))
+
+    def _execute(self, command: Command, ts_ns: int, out: list[Report]) -> None:
+        kind = _KINDS.get(type(command))
+        if kind is None:
+            raise CommandRefused(_PLACE, f"not a command: {type(command).__name__}")
+        if type(command.order_id) is not int:
+            raise CommandRefused(kind, f"order_id must be an int, got {command.order_id!r}")
+        matcher = self._find(command, kind)
+        if kind is _PLACE:
+            matcher.place(self._new_order(command), ts_ns, out)
+        elif kind is _CANCEL:
+            matcher.cancel(self._working(command, kind), ts_ns, out)
+        else:
+            price = positive_int(command.price_ticks, "price_ticks", kind)
+            size = positive_int(command.size_lots, "size_lots", kind)
+            matcher.amend(self._working(command, kind), price, size, ts_ns, out)
+
+    def _find(self, command: Place | Cancel | Amend, kind: CommandKind) -> InstrumentMatcher:
+        matcher = self._matchers.get((command.venue, command.symbol))
+        if matcher is None:
+            raise CommandRefused(kind, f"unknown instrument {command.venue} {command.symbol}")
+        return matcher
+
+    def _new_order(self, place: Place) -> SimOrder:
+        order_id = place.order_id
+        if self._register.is_taken(order_id):
+            raise CommandRefused(_PLACE, f"duplicate order id {order_id}")
+        return SimOrder(order_id, place.venue, place.symbol,
+                        _member(Side, place.side, "side"),
+                        positive_int(place.price_ticks, "price_ticks", _PLACE),
+                        positive_int(place.size_lots, "size_lots", _PLACE),
+                        _member(TimeInForce, place.tif, "tif"))
+
+    def _working(self, command: Cancel | Amend, kind: CommandKind) -> SimOrder:
+        order = self._register.get_working(command.order_id, kind)
+        if (order.venue, order.symbol) != (command.venue, command.symbol):
+            raise CommandRefused(kind, f"order {order.order_id} is on {order.venue} "
+                                 f"{order.symbol}, not {command.venue} {command.symbol}")
+        return order
+
+
+def _member(enum: type[Side] | type[TimeInForce], value: object,
+            what: str) -> Side | TimeInForce:
+    """``value`` as a member of ``enum`` (members pass straight through)."""
+    if type(value) is enum:
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        raise CommandRefused(_PLACE, f"{what} must be a {enum.__name__}, got {value!r}") from None

@@ -1,0 +1,75 @@
+"""The quickstart notebook runs headless under papermill and records the API's results."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+papermill = pytest.importorskip("papermill")
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "backtest_quickstart.ipynb"
+PARAMS = {"max_events": 15_000, "gamma": 0.1, "levels": 1, "seed": 11}
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nb") / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=PARAMS,
+                               kernel_name="python3", progress_bar=False)
+    return nbformat.read(out, as_version=4)
+
+
+def _summary(nb) -> dict:
+    cell = next(c for c in nb.cells if "summary" in c.metadata.get("tags", []))
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_notebook_has_a_tagged_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_recorded_summary_equals_the_python_api(executed):
+    from workbench import backtest
+    from workbench.data.binance.feed import group_streams, replay_streams
+    from workbench.data.binance.instruments import binance_instrument
+    from workbench.data.sample import sample_paths
+    from workbench.engine.demo import DEMO_FEES, DEMO_ORDERS
+    from workbench.execution.sim import ConservativeQueue, ConstantLatency
+    from workbench.quoting import ASParams, GLFTParams, InventoryParams, LadderParams
+    from workbench.strategies import MakerParams
+
+    files = sample_paths()
+    maker = MakerParams(
+        model="glft",
+        glft_params=GLFTParams(gamma=0.1, k_per_price=2.0, a_per_s=1.0),
+        as_params=ASParams(gamma=0.1, k_per_price=2.0, a_per_s=1.0),
+        ladder=LadderParams(levels=1, spacing_ticks=2, size_lots=2),
+        inventory=InventoryParams(max_long_lots=20, max_short_lots=20, hard_limit_lots=40,
+                                  skew_mode="capped"),
+    )
+    result = backtest(itertools.islice(replay_streams(files), 15_000),
+                      ("binance-usdm", "BTCUSDT"), maker,
+                      instruments=[binance_instrument(*k) for k in group_streams(files)],
+                      fees=DEMO_FEES, latency=ConstantLatency(5_000_000, 5_000_000),
+                      queue=ConservativeQueue(), orders=DEMO_ORDERS, seed=11)
+    recorded = _summary(executed)
+    direct = result.summary()
+    assert recorded["events"] == 15_000
+    for key in ("orders_placed", "cancels", "fills", "volume_quote", "fees_quote",
+                "equity_quote", "inventory_base"):
+        assert recorded[key] == pytest.approx(direct[key], rel=1e-12, abs=1e-12), key
+
+
+def test_bokeh_is_loaded_inline_and_the_plot_rendered(executed):
+    text = nbformat.writes(executed)
+    assert "cdn.bokeh.org" not in text
+    assert "application/vnd.bokehjs_load.v0+json" in text or "BokehJS" in text
+    plot_cell = next(c for c in executed.cells if "show(result.plot())" in c.source)
+    assert any("application/vnd.bokehjs_exec.v0+json" in o.get("data", {})
+               or "text/html" in o.get("data", {}) for o in plot_cell.outputs)

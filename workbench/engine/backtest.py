@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,14 +32,19 @@ from workbench.execution.sim import (
     QueueModel,
     SimExchange,
 )
+from workbench.strategies.hedger import HedgeParams
 from workbench.strategies.maker import MakerParams
 
 #: A limit in quote currency no research run reaches (limits must be finite).
 UNBOUNDED_QUOTE = 1e18
 
 
-def default_risk_limits(instrument: Instrument, maker: MakerParams) -> RiskLimits:
+def default_risk_limits(instrument: Instrument, maker: MakerParams,
+                        hedge_on: Sequence[Instrument] = ()) -> RiskLimits:
     """Limits that let ``maker`` work as configured and stop it beyond that.
+
+    Hedge instruments get the same position limit in base units, converted to their lots
+    one for one (lots of another size: pass your own limits).
 
     Position: the maker's hard inventory limit; order size: its ladder or join size;
     open orders: both ladders twice over (requotes in flight); band: 500 bps; notional,
@@ -53,7 +59,11 @@ def default_risk_limits(instrument: Instrument, maker: MakerParams) -> RiskLimit
         price_band_bps=500.0,
         max_open_orders=4 * ladder.levels + 2,
     )
-    return RiskLimits({instrument.key: per_instrument},
+    limits = {instrument.key: per_instrument}
+    for other in hedge_on:
+        limits[other.key] = dataclasses.replace(
+            per_instrument, max_position_lots=1_000_000, max_order_lots=1_000_000)
+    return RiskLimits(limits,
                       max_total_notional_quote=UNBOUNDED_QUOTE,
                       max_loss_quote=UNBOUNDED_QUOTE, max_drawdown_quote=UNBOUNDED_QUOTE,
                       orders_per_s=1e6, order_burst=1_000_000)
@@ -141,6 +151,8 @@ def backtest(
     seed: int = 0,
     journal_path: str | Path | None = None,
     sample_ms: float = 100.0,
+    hedge: HedgeParams | None = None,
+    hedge_on: Sequence[tuple[str, str]] = (),
 ) -> BacktestResult:
     """Backtest a maker on recorded data, through the same engine as paper and live.
 
@@ -169,6 +181,9 @@ def backtest(
         Write the run's journal (SQLite) there.
     sample_ms : float
         Sampling step of the result's time series.
+    hedge, hedge_on : optional
+        Keep the net delta inside a band by taking liquidity on the cheapest of
+        ``hedge_on`` (see :class:`EngineConfig`).
 
     Returns
     -------
@@ -186,8 +201,11 @@ def backtest(
     if quoted is None:
         raise ValueError(f"{quote} is not among the data's streams "
                          f"{[i.key for i in instruments]}")
-    config = EngineConfig(instruments, quote, maker, risk or default_risk_limits(quoted, maker),
-                          SYNC_RULES, stack or StackParams(), orders or OrderManagerConfig())
+    hedge_instruments = [i for i in instruments if i.key in set(hedge_on)]
+    config = EngineConfig(instruments, quote, maker,
+                          risk or default_risk_limits(quoted, maker, hedge_instruments),
+                          SYNC_RULES, stack or StackParams(), orders or OrderManagerConfig(),
+                          hedge=hedge, hedge_on=tuple(hedge_on))
     recorder = RunRecorder(quoted, sample_ns=int(sample_ms * 1e6))
     journal = None
     if journal_path is not None:

@@ -11,6 +11,7 @@ from workbench.core.instruments import Instrument
 from workbench.estimators.stack import StackParams
 from workbench.execution.orders.config import OrderManagerConfig
 from workbench.execution.risk.limits import RiskLimits
+from workbench.strategies.hedger import HedgeParams
 from workbench.strategies.maker import MakerParams
 
 
@@ -37,6 +38,13 @@ class EngineConfig:
         Requote tolerance, minimum order age, amend support, ack timeout.
     timer_interval_ns : int
         How often order timeouts and stale data are checked when no event comes.
+    hedge : HedgeParams, optional
+        When set, the engine keeps the net delta (quoted inventory plus hedges, in base
+        asset) inside the band by sending IOC orders on the cheapest of ``hedge_on``.
+    hedge_on : tuple of (venue, symbol)
+        Instruments to hedge on (each must be among ``instruments`` and have risk limits).
+    hedge_fee_bps : float
+        Taker fee assumed when choosing the hedge venue, bps.
 
     Raises
     ------
@@ -53,6 +61,9 @@ class EngineConfig:
     stack: StackParams = field(default_factory=StackParams)
     orders: OrderManagerConfig = field(default_factory=OrderManagerConfig)
     timer_interval_ns: int = 100_000_000
+    hedge: HedgeParams | None = None
+    hedge_on: tuple[tuple[str, str], ...] = ()
+    hedge_fee_bps: float = 5.0
 
     def __post_init__(self) -> None:
         keys = [i.key for i in self.instruments]
@@ -67,6 +78,14 @@ class EngineConfig:
             raise ValidationError(f"risk limits do not cover the quoted instrument {self.quote}")
         if self.timer_interval_ns <= 0:
             raise ValidationError("timer_interval_ns must be positive")
+        if self.hedge is not None and not self.hedge_on:
+            raise ValidationError("hedge needs at least one instrument in hedge_on")
+        for key in self.hedge_on:
+            if key not in keys or key == self.quote:
+                raise ValidationError(f"hedge instrument {key} must be another of the "
+                                      "instruments")
+            if key not in self.risk.instruments:
+                raise ValidationError(f"risk limits do not cover the hedge instrument {key}")
 
     @property
     def quoted(self) -> Instrument:

@@ -16,6 +16,7 @@ same commands, which is what makes backtest, paper-on-replay and live agree.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import deque
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from workbench.book.sync import BookSync
-from workbench.core.commands import Command, Rejected, Report
+from workbench.core.commands import Command, Rejected, Report, TimeInForce
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
 from workbench.engine.config import EngineConfig
 from workbench.engine.params import replace_path
@@ -35,11 +36,13 @@ from workbench.execution.journal import ParamChange, RiskEvent, RiskEventKind, S
 from workbench.execution.orders.manager import OrderManager
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
+from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
 from workbench.strategies.maker import quote as maker_quote
 from workbench.strategies.toxic_guard import ToxicGuard
 from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
 _DELTA, _SNAPSHOT = BookDelta, BookSnapshot
+_IOC = TimeInForce.IOC
 _LATENCY_WINDOW = 1 << 16
 
 
@@ -93,6 +96,8 @@ class Engine:
         self._quote_sync = self.syncs[config.quote]
         self._quote_market = self.ctx.markets[config.quote]
         self._tick = self.instrument.tick_size_float
+        self._instruments = {i.key: i for i in config.instruments}
+        self.hedge_reason = ""
 
     # -- steps ---------------------------------------------------------------------------
     def on_market(self, event: MarketEvent) -> list[Command]:
@@ -118,6 +123,9 @@ class Engine:
             market.on_book(max(bid, 0), max(ask, 0), now)
             if key != self._quote_key and bid > 0 and ask > 0:
                 market.set_fair_mid((bid + ask) / 2)
+                if self.portfolio.size_lots(key):
+                    tick = self._instruments[key].tick_size_float
+                    self.portfolio.mark(key, (bid + ask) / 2 * tick)
         commands = self._decide(now)
         elapsed = time.perf_counter_ns() - started
         self.latency_ns[self.latency_count & (_LATENCY_WINDOW - 1)] = elapsed
@@ -207,9 +215,40 @@ class Engine:
                 self.targets = maker_quote(signals, top, position, self.params, self.instrument,
                                            self.guard.update(signals))
             commands += self.orders.reconcile(self.instrument, self.targets, now)
+            if self.config.hedge is not None:
+                commands += self._hedge(now)
         if self.recorder is not None:
             self.recorder.on_decision(now, signals, self.targets, self.portfolio)
         return self._screen(commands, now) if commands else commands
+
+    def _hedge(self, now: int) -> list[Command]:
+        """An IOC on the cheapest hedge venue when the net delta leaves its band."""
+        config, orders, portfolio = self.config, self.orders, self.portfolio
+        hedge_keys = set(config.hedge_on)
+        if any(o.tif is _IOC and o.key in hedge_keys for o in orders.live_orders()):
+            return []  # a hedge is in flight: wait for its outcome
+        venues = []
+        for key in config.hedge_on:
+            book = self.syncs[key].book
+            bid, ask = book.best_bid(), book.best_ask()
+            if self.syncs[key].synced and bid is not None and ask is not None:
+                top = TopOfBook(bid[0], bid[1], ask[0], ask[1])
+                venues.append(HedgeVenue(self._instruments[key], top, config.hedge_fee_bps))
+        delta = 0.0
+        for key in (self._quote_key, *config.hedge_on):
+            lots = portfolio.size_lots(key)
+            if lots:
+                inst = self._instruments[key]
+                mark = portfolio.mark_price(key)
+                if not mark > 0:
+                    return []
+                delta += math.copysign(lots_to_base(inst, abs(lots), mark), lots)
+        order, reason = hedge(delta, venues, config.hedge)
+        self.hedge_reason = reason
+        if order is None:
+            return []
+        return [orders.place(order.venue, order.symbol, order.side, order.price_ticks,
+                             order.size_lots, _IOC, now, order.reason)]
 
     def _screen(self, commands: list[Command], now: int) -> list[Command]:
         passed, rejected = self.gate.screen(commands, self.ctx)

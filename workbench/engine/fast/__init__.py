@@ -1,0 +1,60 @@
+"""The compiled fast path: flat event arrays, a numba maker backtest, its Python twin.
+
+* :mod:`~workbench.engine.fast.events`: EventTables to one flat array per stream, and to
+  hftbacktest's input format;
+* :mod:`~workbench.engine.fast.kernel`: the numba kernel and its rules;
+  :func:`run_fast` runs it, :func:`run_reference` runs the plain-Python twin;
+* :mod:`~workbench.engine.fast.synthetic`: a seeded BTCUSDT-like stream;
+* :func:`sweep`: many parameter settings over the same events.
+"""
+
+from workbench.engine.fast.backtest import book_window, run_fast
+from workbench.engine.fast.events import (
+    CLEAR,
+    DEPTH,
+    END_OF_MESSAGE,
+    EVENT_DTYPE,
+    EXCH_EVENT,
+    HFTBACKTEST_EVENT_DTYPE,
+    LOCAL_EVENT,
+    SNAPSHOT,
+    TRADE,
+    event_array,
+    event_arrays,
+    order_rows,
+    save_hftbacktest_npz,
+    to_hftbacktest,
+)
+from workbench.engine.fast.params import FastParams
+from workbench.engine.fast.reference import run_reference
+from workbench.engine.fast.result import FILL_DTYPE, RECORD_DTYPE, FastResult
+from workbench.engine.fast.sweep import grid_params, sweep
+from workbench.engine.fast.synthetic import SYNTHETIC_INSTRUMENT, synthetic_events
+
+__all__ = [
+    "CLEAR",
+    "DEPTH",
+    "END_OF_MESSAGE",
+    "EVENT_DTYPE",
+    "EXCH_EVENT",
+    "FILL_DTYPE",
+    "HFTBACKTEST_EVENT_DTYPE",
+    "LOCAL_EVENT",
+    "RECORD_DTYPE",
+    "SNAPSHOT",
+    "SYNTHETIC_INSTRUMENT",
+    "TRADE",
+    "FastParams",
+    "FastResult",
+    "book_window",
+    "event_array",
+    "event_arrays",
+    "grid_params",
+    "order_rows",
+    "run_fast",
+    "run_reference",
+    "save_hftbacktest_npz",
+    "sweep",
+    "synthetic_events",
+    "to_hftbacktest",
+]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from workbench.engine.fast import FastParams, run_fast
-from workbench.engine.fast.kernel import quote_ticks
+from workbench.engine.fast.maker import quote_ticks
 from workbench.estimators.volatility import VolParams, ewma_variance_grid
 from workbench.quoting import approx_offsets, optimal_quotes, quotes_to_ticks
 from workbench.quoting.inventory import saturating_skew_price

@@ -9,9 +9,10 @@ import numpy as np
 from workbench.core.errors import ValidationError
 from workbench.core.instruments import Instrument, InstrumentKind
 from workbench.engine.fast.events import CLEAR, EVENT_DTYPE, TRADE
-from workbench.engine.fast.kernel import ERRORS, simulate
+from workbench.engine.fast.kernel import simulate
 from workbench.engine.fast.params import FastParams
 from workbench.engine.fast.result import FILL_DTYPE, RECORD_DTYPE, FastResult
+from workbench.engine.fast.tables import ERRORS
 
 #: Widest price window (ticks) a dense book may span: 8 bytes a tick, four book sides.
 MAX_BOOK_TICKS = 20_000_000

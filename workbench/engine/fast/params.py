@@ -140,6 +140,8 @@ class FastParams(ParamsIO):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValidationError(f"FastParams.{name} must be an int: {value!r}")
+        if not isinstance(self.post_only, bool):
+            raise ValidationError(f"FastParams.post_only must be a bool: {self.post_only!r}")
         if round(self.vol_grid_s * 1e9) < 1:
             raise ValidationError(f"FastParams.vol_grid_s is below 1 ns: {self.vol_grid_s!r}")
 

@@ -7,8 +7,9 @@ formulas of :mod:`workbench.quoting`, :func:`~workbench.quoting.quotes_to_ticks`
 the order manager's :func:`~workbench.execution.orders.plan_side`. The exchange keeps
 :class:`~workbench.book.L2Book` books and plain objects in lists. In-flight commands and
 reports wait in one heap keyed by ``(time, source priority, sequence)``. It shares no
-code with :mod:`workbench.engine.fast.kernel`; a test holds the two equal, fill for fill,
-so the kernel's docstring (its rules) describes both.
+code with the kernel but the price window (:func:`~workbench.engine.fast.backtest.book_window`);
+a test holds the two equal, fill for fill, so the kernel's docstring (its rules) describes
+both.
 """
 
 from __future__ import annotations

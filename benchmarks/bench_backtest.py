@@ -1,0 +1,236 @@
+"""The compiled fast path against hftbacktest (issue 5), one line per figure.
+
+Both engines run a GLFT maker (Guéant's closed form, constant volatility) that requotes
+after every feed message: a ladder of ``LEVELS`` post-only orders a side, position limit,
+constant order entry and response latency, a conservative queue (hftbacktest's
+``risk_adverse_queue_model``), the same maker/taker fees. Orders are one lot, so
+hftbacktest's exchange without partial fills fills them as ours would (its partial-fill
+exchange stops with ``InvalidOrderStatus``, hftbacktest issues #301 and #312).
+They run in this process on the same rows, converted once to each engine's format
+(:func:`workbench.engine.fast.events.to_hftbacktest`):
+
+* ``synthetic``: 2,000,000 rows of the seeded BTCUSDT-like stream of
+  :mod:`workbench.engine.fast.synthetic`;
+* ``recorded``: the recorded Binance USD-M BTCUSDT files (2024-07-18/19 and 2024-08-08,
+  one stream with a resync after the gap between them), or the bundled sample where
+  ``../shared/data`` is absent.
+
+Figures: ``fast_path_vs_hftbacktest_<set>`` is hftbacktest's run time over ours (target
+>= 1: we are at least as fast); ``*_events_per_s_<set>`` are rows per second of each run
+and ``*_peak_mb_<set>`` the memory a run needs: its input array (48 bytes a row for us,
+64 for hftbacktest) plus the rise of the process's peak resident memory during the run
+(``/proc/self/clear_refs`` resets the peak first); both informational. A run is timed
+from the in-memory array to the end of the data (hftbacktest's includes building its
+backtest object, which reads the array in place). Times are the best of ``REPEATS`` runs
+after a warm-up that compiles both. Where hftbacktest is not importable only the fast
+path's figures are printed, and the script says so.
+
+Run: ``python benchmarks/bench_backtest.py [--rows N] [--seed S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from common import BINANCE, report
+from numba import njit
+
+from workbench.core.instruments import Instrument
+from workbench.data.binance.feed import read_raw_feed
+from workbench.data.binance.instruments import KNOWN, USDM
+from workbench.engine.fast import (
+    FastParams,
+    event_array,
+    run_fast,
+    synthetic_events,
+    to_hftbacktest,
+)
+from workbench.engine.fast.synthetic import SYNTHETIC_INSTRUMENT
+
+REPEATS = 3
+LEVELS = 2
+PARAMS = FastParams(
+    model="glft", gamma=0.1, k_per_price=5.0, a_per_s=1.0, sigma_per_sqrt_s=2e-5,
+    levels=LEVELS, spacing_ticks=1, size_lots=1, max_long_lots=20, max_short_lots=20,
+    entry_latency_ns=5_000_000, response_latency_ns=5_000_000,
+    maker_fee_bps=2.0, taker_fee_bps=5.0, record_every_ns=1_000_000_000,
+)
+RECORDED = ("usdm/btcusdt_20240718.gz", "usdm/btcusdt_20240719.gz", "usdm/btcusdt_20240808.gz")
+
+
+def peak_mb(run: Callable[[], object]) -> tuple[float, float]:
+    """``(seconds, MB)`` of ``run()``: wall time, and how far the peak RSS rose above the
+    RSS it started from."""
+    status = Path("/proc/self/status")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        before = _status_kb(status, "VmRSS")
+    except OSError:
+        before = math.nan
+    t0 = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - t0
+    try:
+        peak = _status_kb(status, "VmHWM")
+    except OSError:
+        peak = math.nan
+    return seconds, (peak - before) / 1024.0
+
+
+def _status_kb(path: Path, key: str) -> float:
+    for line in path.read_text().splitlines():
+        if line.startswith(key + ":"):
+            return float(line.split()[1])
+    raise OSError(f"{key} not in {path}")
+
+
+def best_of(run: Callable[[], object]) -> tuple[float, float]:
+    """Best time and largest peak of ``REPEATS`` runs."""
+    results = [peak_mb(run) for _ in range(REPEATS)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+# -- hftbacktest ---------------------------------------------------------------------------
+@njit
+def _hbt_maker(hbt, gamma, k, a, sigma, tick, lot, levels, spacing, size_lots, max_long,
+               max_short, gtx, limit, buy):
+    """GLFT ladder maker requoting after every feed message (hftbacktest's API)."""
+    base_half = math.log1p(gamma / k) / gamma
+    ratio = gamma / k
+    shape = gamma / (2.0 * k * a) * (1.0 + ratio) ** (1.0 + 1.0 / ratio)
+    want = np.empty((2, levels), np.int64)
+    n_want = np.zeros(2, np.int64)
+    have = np.empty((2, 64), np.int64)
+    n_have = np.zeros(2, np.int64)
+    next_id = 1
+    steps = 0
+    while hbt.wait_next_feed(False, 1 << 62) == 2:  # 2: a feed message arrived
+        steps += 1
+        hbt.clear_inactive_orders(0)
+        depth = hbt.depth(0)
+        bb, ba = depth.best_bid_tick, depth.best_ask_tick
+        n_want[:] = 0
+        if -(1 << 62) < bb < ba < (1 << 62):
+            mid = (bb + ba) * 0.5 * tick
+            pos = round(hbt.position(0) / lot)
+            xi = math.sqrt((mid * sigma) ** 2 * shape)
+            centre = mid - pos * xi
+            half = base_half + 0.5 * xi
+            top_bid = min(math.floor((centre - half) / tick), ba - 1)
+            top_ask = max(math.ceil((centre + half) / tick), bb + 1)
+            room = (max_long - pos, max_short + pos)
+            for s in range(2):
+                for j in range(levels):
+                    if room[s] < (j + 1) * size_lots:
+                        break
+                    want[s, j] = top_bid - j * spacing if s == 0 else top_ask + j * spacing
+                    n_want[s] += 1
+        n_have[:] = 0
+        values = hbt.orders(0).values()
+        while values.has_next():
+            order = values.get()
+            s = 0 if order.side == buy else 1
+            keep = False
+            for j in range(n_want[s]):
+                if want[s, j] == order.price_tick:
+                    keep = True
+            if keep:
+                have[s, n_have[s]] = order.price_tick
+                n_have[s] += 1
+            elif order.cancellable:
+                hbt.cancel(0, order.order_id, False)
+        for s in range(2):
+            for j in range(n_want[s]):
+                price = want[s, j]
+                found = False
+                for m in range(n_have[s]):
+                    if have[s, m] == price:
+                        found = True
+                if not found:
+                    if s == 0:
+                        hbt.submit_buy_order(0, next_id, price * tick, size_lots * lot, gtx,
+                                             limit, False)
+                    else:
+                        hbt.submit_sell_order(0, next_id, price * tick, size_lots * lot, gtx,
+                                              limit, False)
+                    next_id += 1
+    return steps
+
+
+def hftbacktest_runner(data: np.ndarray, inst: Instrument, p: FastParams):
+    """A function running hftbacktest once over ``data`` (a fresh backtest per call)."""
+    import hftbacktest as hb
+
+    def run() -> int:
+        asset = (hb.BacktestAsset().data(data).linear_asset(1.0)
+                 .constant_order_latency(p.entry_latency_ns, p.response_latency_ns)
+                 .risk_adverse_queue_model().no_partial_fill_exchange()
+                 .trading_value_fee_model(p.maker_fee_bps * 1e-4, p.taker_fee_bps * 1e-4)
+                 .tick_size(inst.tick_size_float).lot_size(inst.lot_size_float)
+                 .last_trades_capacity(0))
+        hbt = hb.HashMapMarketDepthBacktest([asset])
+        steps = _hbt_maker(hbt, p.gamma, p.k_per_price, p.a_per_s, p.sigma_per_sqrt_s,
+                           inst.tick_size_float, inst.lot_size_float, p.levels,
+                           p.spacing_ticks, p.size_lots, p.max_long_lots, p.max_short_lots,
+                           hb.GTX, hb.LIMIT, hb.BUY)
+        hbt.close()
+        return steps
+
+    return run
+
+
+# -- the comparison ------------------------------------------------------------------------
+def compare(name: str, events: np.ndarray, inst: Instrument, have_hbt: bool) -> None:
+    """Time both engines on one event set and print its lines."""
+    n = len(events)
+    run_fast(events[: min(n, 50_000)], inst, PARAMS)  # load or compile the kernel
+    fast_s, fast_mb = best_of(lambda: run_fast(events, inst, PARAMS))
+    if have_hbt:
+        data = to_hftbacktest(events, inst.tick_size_float, inst.lot_size_float)
+        hftbacktest_runner(data[: min(len(data), 50_000)], inst, PARAMS)()  # compile
+        hbt_s, hbt_mb = best_of(hftbacktest_runner(data, inst, PARAMS))
+        report(f"fast_path_vs_hftbacktest_{name}", hbt_s / fast_s, "ratio", ">=", 1.0)
+    report(f"fast_path_events_per_s_{name}", n / fast_s, "events/s", ">=", 0)
+    report(f"fast_path_peak_mb_{name}", events.nbytes / 2**20 + fast_mb, "MB", ">=", 0)
+    if have_hbt:
+        report(f"hftbacktest_events_per_s_{name}", n / hbt_s, "events/s", ">=", 0)
+        report(f"hftbacktest_peak_mb_{name}", data.nbytes / 2**20 + hbt_mb, "MB", ">=", 0)
+
+
+def recorded_events() -> tuple[np.ndarray, str]:
+    """The USD-M BTCUSDT stream as an event array, and where it came from."""
+    paths = [BINANCE / rel for rel in RECORDED]
+    if not all(p.exists() for p in paths):
+        from workbench.data.sample import sample_paths
+
+        paths = [p for p in sample_paths() if "usdm" in p.parts]
+    feed = read_raw_feed(paths)
+    return event_array(feed.streams[(USDM, "BTCUSDT")]), ", ".join(p.name for p in paths)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    try:
+        import hftbacktest  # noqa: F401
+
+        have_hbt = True
+    except ImportError:
+        have_hbt = False
+        print("hftbacktest is not importable: the fast path's figures only", flush=True)
+    compare("synthetic", synthetic_events(args.rows, args.seed), SYNTHETIC_INSTRUMENT,
+            have_hbt)
+    events, source = recorded_events()
+    print(f"recorded: {source}, {len(events)} rows", flush=True)
+    compare("recorded", events, KNOWN[(USDM, "BTCUSDT")], have_hbt)
+
+
+if __name__ == "__main__":
+    main()

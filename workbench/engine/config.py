@@ -45,6 +45,10 @@ class EngineConfig:
         Instruments to hedge on (each must be among ``instruments`` and have risk limits).
     hedge_fee_bps : float
         Taker fee assumed when choosing the hedge venue, bps.
+    constant_vol_per_sqrt_s : float, optional
+        When set, the signals are the quoted book's own mid and this fixed volatility
+        (:class:`~workbench.estimators.book_mid.BookMidSignals`) instead of the estimator
+        stack: what the compiled fast path quotes on.
 
     Raises
     ------
@@ -64,6 +68,7 @@ class EngineConfig:
     hedge: HedgeParams | None = None
     hedge_on: tuple[tuple[str, str], ...] = ()
     hedge_fee_bps: float = 5.0
+    constant_vol_per_sqrt_s: float | None = None
 
     def __post_init__(self) -> None:
         keys = [i.key for i in self.instruments]

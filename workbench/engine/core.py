@@ -30,6 +30,7 @@ from workbench.engine.config import EngineConfig
 from workbench.engine.params import replace_path
 from workbench.engine.recorder import RunRecorder
 from workbench.engine.snapshot import EngineSnapshot
+from workbench.estimators.book_mid import BookMidSignals
 from workbench.estimators.signals import Signals
 from workbench.estimators.stack import SignalStack
 from workbench.execution.journal import ParamChange, RiskEvent, RiskEventKind, SqliteJournal
@@ -78,8 +79,12 @@ class Engine:
         if stack.fair.reference is None:  # fuse in the quoted venue's price units
             stack = dataclasses.replace(
                 stack, fair=dataclasses.replace(stack.fair, reference=config.quote[0]))
-        self.stack = SignalStack(list(config.instruments), stack,
-                                 books={k: s.book for k, s in self.syncs.items()})
+        if config.constant_vol_per_sqrt_s is None:
+            self.stack = SignalStack(list(config.instruments), stack,
+                                     books={k: s.book for k, s in self.syncs.items()})
+        else:
+            self.stack = BookMidSignals(config.quoted, self.syncs[config.quote].book,
+                                        config.constant_vol_per_sqrt_s)
         self.guard = ToxicGuard(config.maker.guard)
         self.orders = OrderManager(config.orders)
         self.portfolio = Portfolio(config.instruments)

@@ -1,0 +1,50 @@
+"""The plainest signals: one book's mid and a constant volatility.
+
+For parity tests with the compiled fast path (which quotes around its own book's mid)
+and for strategies that want no estimation at all. No toxicity, no imbalance.
+"""
+
+from __future__ import annotations
+
+from workbench.book.l2 import L2Book
+from workbench.core.events import MarketEvent
+from workbench.core.instruments import Instrument
+from workbench.estimators.signals import Signals
+
+
+class BookMidSignals:
+    """Signals from one book: the mid as fair price, a fixed volatility.
+
+    Same interface as :class:`~workbench.estimators.stack.SignalStack` (``update`` and
+    ``signals``), reading a book the caller keeps in sync.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The book's instrument (for its tick size).
+    book : L2Book
+        The book, updated by the caller before each :meth:`update`.
+    vol_per_sqrt_s : float
+        Volatility of log returns per square root of a second, reported as ready.
+    """
+
+    __slots__ = ("_book", "_name", "_t", "_tick", "_vol")
+
+    def __init__(self, instrument: Instrument, book: L2Book, vol_per_sqrt_s: float) -> None:
+        self._book = book
+        self._tick = instrument.tick_size_float
+        self._vol = float(vol_per_sqrt_s)
+        self._name = (instrument.venue,)
+        self._t = 0
+
+    def update(self, event: MarketEvent) -> None:
+        """Note the event's time (the book itself is the caller's)."""
+        self._t = max(self._t, event.local_ts_ns)
+
+    def signals(self) -> Signals:
+        """Mid of the book (not ok when a side is missing or the book is crossed)."""
+        book = self._book
+        bid, ask = book.best_bid_ticks, book.best_ask_ticks
+        ok = 0 < bid < ask
+        mid = (bid + ask) * 0.5 * self._tick if ok else 0.0
+        return Signals(self._t, mid, ok, self._vol, True, sources=self._name if ok else ())

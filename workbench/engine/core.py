@@ -198,7 +198,7 @@ class Engine:
         market = self._quote_market
         if signals.fair_mid_ok:
             market.set_fair_mid(signals.fair_mid / self._tick)
-            self.portfolio.marks[self._quote_key] = signals.fair_mid
+            self.portfolio.mark(self._quote_key, signals.fair_mid)
         else:
             market.set_fair_mid(float("nan"))
         commands = self.kill_switch.watch(self.ctx)

@@ -209,7 +209,7 @@ class Portfolio:
 
     Equity is the total marked PnL net of fees since the start (coin PnL converted at the
     instrument's mark); the high-water mark starts at zero and drawdown is the distance
-    below it. Both are updated on every fill and mark.
+    below it. The high-water mark is raised on every fill, mark and read of equity.
 
     Parameters
     ----------
@@ -221,7 +221,6 @@ class Portfolio:
         self.positions: dict[tuple[str, str], AnyPosition] = {
             inst.key: position_for(inst) for inst in instruments}
         self.marks: dict[tuple[str, str], float] = {}
-        self.equity_quote = 0.0
         self.high_water_quote = 0.0
 
     def position(self, key: tuple[str, str]) -> AnyPosition:
@@ -300,19 +299,27 @@ class Portfolio:
         return total
 
     @property
+    def equity_quote(self) -> float:
+        """Marked PnL net of fees since the start, quote currency."""
+        return self._update_equity()
+
+    @property
     def drawdown_quote(self) -> float:
         """How far equity is below its high-water mark, quote currency (>= 0)."""
-        return self.high_water_quote - self.equity_quote
+        equity = self._update_equity()
+        return self.high_water_quote - equity
 
-    def _update_equity(self) -> None:
+    def _update_equity(self) -> float:
+        # Every look at equity also raises the high-water mark, so marks written straight
+        # into :attr:`marks` are seen at the next fill, mark or read.
         equity = 0.0
         for key, pos in self.positions.items():
             if pos.fills:
                 mark = self.marks[key]
                 equity += pos.to_quote(pos.marked_pnl(mark), mark)
-        self.equity_quote = equity
         if equity > self.high_water_quote:
             self.high_water_quote = equity
+        return equity
 
     def snapshot(self) -> list[PositionRow]:
         """Every position's figures as plain rows (for UIs and reports)."""

@@ -12,8 +12,11 @@ cancel that follows an ack timeout (which presumes the earlier command lost).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from hypothesis import strategies as st
 
 from workbench.core import (
     Accepted,
@@ -36,7 +39,7 @@ from workbench.core import (
 from workbench.execution.orders import OrderManager, OrderManagerConfig
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate, RiskLimits
-from workbench.strategies.types import TargetQuotes
+from workbench.strategies.types import TakerOrder, TargetQuotes
 
 INST = Instrument("model", "BTCUSDT", InstrumentKind.LINEAR_PERP, "BTC", "USDT", Decimal(1),
                   Decimal(1))
@@ -221,10 +224,8 @@ class Harness:
         raise AssertionError(f"did not settle: {self.orders.snapshot()}")
 
 
-def targets_strategy(st, mid_ticks: int = 1000):
-    """Random target quotes around ``mid_ticks`` (a hypothesis strategy)."""
-    from workbench.strategies.types import TakerOrder
-
+def targets_strategy(mid_ticks: int = 1000) -> st.SearchStrategy[TargetQuotes]:
+    """Random target quotes around ``mid_ticks``."""
     levels = st.lists(st.tuples(st.integers(1, 15), st.integers(1, 6)), max_size=3)
     taker = st.none() | st.builds(
         lambda side, off, size: TakerOrder(side, mid_ticks + int(side) * off, size, "take"),
@@ -240,11 +241,12 @@ def targets_strategy(st, mid_ticks: int = 1000):
 ACTIONS = ("requote", "process", "fill", "duplicate", "deliver", "advance", "trip", "rearm")
 
 
-def drive(h: Harness, data, st, steps: int, check, kill_switch: bool = False) -> None:
+def drive(h: Harness, data: st.DataObject, steps: int, check: Callable[[Harness], None],
+          kill_switch: bool = False) -> None:
     """Run ``steps`` random actions through ``h``, calling ``check(h)`` after each."""
     actions = ACTIONS if kill_switch else ACTIONS[:-2]
     timeout = h.orders.config.ack_timeout_ns
-    targets = targets_strategy(st)
+    targets = targets_strategy()
     for _ in range(steps):
         action = data.draw(st.sampled_from(actions))
         if action == "requote":

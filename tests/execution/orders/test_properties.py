@@ -48,7 +48,7 @@ def test_random_streams_keep_one_command_in_flight_and_end_in_agreement(
     config = OrderManagerConfig(tolerance_ticks=tolerance, min_age_ns=min_age,
                                 amend_supported=amend, ack_timeout_ns=50 * MS)
     h = Harness(LOOSE, config)
-    drive(h, data, st, 60, states_match_commands)
+    drive(h, data, 60, states_match_commands)
     quiesce(h)
     # Once everything is answered the manager agrees with the venue's truth.
     assert h.portfolio.size_lots(INST.key) == h.venue.position_lots

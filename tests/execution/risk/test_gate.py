@@ -32,7 +32,6 @@ from workbench.execution.risk import (
     band_edge_ticks,
     within_band,
 )
-from workbench.execution.risk import gate as gate_module
 
 from ..orders.model_venue import INST
 
@@ -196,13 +195,38 @@ def test_amends_are_checked_on_their_worst_case():
     assert amend(small.order_id, 2) == "invalid_order: amend to 2 lots, not above the 2 filled"
 
 
-def test_every_rejection_reason_is_named_in_the_documented_order():
-    names = ["halted", "invalid_order", "no_limits", "max_loss", "max_drawdown",
-             "max_order_size", "no_fair_mid", "price_band", "max_open_orders", "max_position",
-             "max_notional", "max_total_notional", "rate_limit"]
-    doc = gate_module.__doc__.replace("\n", " ")
-    positions = [doc.index(f"``{name}``") for name in names]
-    assert positions == sorted(positions)
+def test_the_first_limit_broken_in_the_documented_order_is_named():
+    desk = Desk()
+    desk.kill.trip("stop", desk.ctx)
+    first = [desk.place(size=0)[1]]  # halted and invalid
+    desk.kill.rearm()
+    other = Place(99, "elsewhere", "XYZ", Side.BUY, -1, 1, TimeInForce.GTC, 0)
+    first.append(desk.gate.check(other, desk.ctx).reason)  # invalid and unlisted
+    first.append(desk.place(Side.BUY, 1100, 9)[1])  # order size and price band
+    desk.place(Side.BUY, 999, 4)
+    desk.place(Side.BUY, 998, 4)
+    desk.place(Side.SELL, 1001, 4)
+    first.append(desk.place(Side.BUY, 1100, 5)[1])  # band, open orders, position
+    first.append(desk.place(Side.BUY, 997, 5)[1])  # open orders, position, notional
+    assert [reason.split(":")[0] for reason in first] == [
+        "halted", "invalid_order", "max_order_size", "price_band",
+        "max_open_orders"]
+    desk = Desk()
+    desk.fill(Side.BUY, 1000, 9)
+    desk.portfolio.mark(INST.key, 800.0)  # a loss of 1,800, and 9 lots long
+    assert desk.place(Side.BUY, 999, 9)[1].startswith("max_loss")  # and order size
+    desk = Desk()
+    desk.fill(Side.BUY, 1000, 9)
+    assert desk.place(Side.BUY, 999, 2)[1].startswith("max_position")  # and notional
+    desk = Desk()
+    desk.fill(Side.BUY, 2000, 4, inst=ETH)  # 8,000 on ETH
+    desk.fill(Side.BUY, 1000, 7)
+    assert desk.place(Side.BUY, 999, 2)[1].startswith("max_notional")  # and total
+    desk = Desk()
+    desk.fill(Side.BUY, 2000, 4, inst=ETH)
+    for _ in range(2):
+        assert desk.place(Side.SELL, 1001, 1, ts=0)[1] is None  # spend the burst
+    assert desk.place(Side.BUY, 999, 5, ts=0)[1].startswith("max_total_notional")  # and rate
 
 
 def test_pull_reasons():

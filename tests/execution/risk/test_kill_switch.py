@@ -117,7 +117,7 @@ def test_after_any_history_a_trip_leaves_nothing_working_and_blocks_new_orders(
         data, flatten, amend):
     config = OrderManagerConfig(ack_timeout_ns=50 * MS, amend_supported=amend)
     h = Harness(LIMITS, config)
-    drive(h, data, st, 40, lambda h: None)
+    drive(h, data, 40, lambda h: None)
     h.send(h.kill.trip("test", h.ctx, flatten=flatten))
     h.settle()
     assert h.orders.open_orders == 0 and not h.venue.live

@@ -87,11 +87,13 @@ class OrderManager:
       cancel and replace from then on.
     * ``ack_timeout``: a command unanswered for ``ack_timeout_ns`` (see
       :meth:`check_timeouts`).
-    * an IOC order stays PENDING_NEW, its place in flight, until its final report (filled,
-      cancelled or rejected): an IOC whose end is never reported times out like a lost
-      ack instead of looking like a resting order.
     * ``stale_report``: an answer to a command presumed lost after its ack timeout or
       superseded, or a report for a finished order; ``duplicate_ack``: a second ack.
+
+    An IOC order stays PENDING_NEW, its place in flight, until its final report (filled,
+    cancelled or rejected): an IOC whose end is never reported then times out like a lost
+    ack instead of passing for a resting order. Rejections from the risk gate are fed in
+    like the venue's.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ Exposure is the worst case: the position plus every order that is or may be live
 side that adds to it (orders being cancelled included, an unanswered amend at the larger
 of its old and new size), plus the command itself. The total notional sums, over the
 instruments, the larger of each one's long and short worst cases; a command is held to
-it when it adds to its own side's worst case, so orders that reduce exposure always pass.
+it when it adds to its own side's worst case, so orders that reduce exposure pass it.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def loss_breach(limits: RiskLimits, portfolio: Portfolio) -> str | None:
     equity = portfolio.equity_quote
     if -equity > limits.max_loss_quote:
         return f"max_loss: loss {-equity:.2f} exceeds {limits.max_loss_quote:.2f} quote"
-    drawdown = portfolio.drawdown_quote
+    drawdown = portfolio.high_water_quote - equity
     if drawdown > limits.max_drawdown_quote:
         return (f"max_drawdown: drawdown {drawdown:.2f} exceeds "
                 f"{limits.max_drawdown_quote:.2f} quote")

@@ -204,3 +204,49 @@ def test_hedger_keeps_the_net_delta_inside_its_band_on_another_venue(events):
             after = sum(net.values())
             assert abs(after) < abs(before) and (after * before >= 0 or abs(after) <= band)
             before = None
+
+
+@pytest.mark.parametrize("crash_at", [0.45, 0.65, 0.9])
+def test_restart_rebuilds_state_from_the_journal_and_the_venue(events, tmp_path, crash_at):
+    """A session dies mid-run; a new one on the same journal takes over the live venue.
+
+    The venue keeps running (its reports in flight reach the new session); afterwards the
+    new engine's orders and positions must be exactly the venue's, with no fill booked
+    twice and no order lost.
+    """
+    from workbench.engine.replay_driver import Stepper
+    from workbench.execution.journal import SqliteJournal
+
+    quoted = binance_instrument(*DEMO_QUOTE)
+    config = EngineConfig(INSTRUMENTS, DEMO_QUOTE, DEMO_MAKER,
+                          default_risk_limits(quoted, DEMO_MAKER), SYNC_RULES,
+                          orders=DEMO_ORDERS)
+    path = tmp_path / "session.sqlite"
+    venue = SimExchange(INSTRUMENTS, {i.key: DEMO_FEES for i in INSTRUMENTS}, LATENCY,
+                        ConservativeQueue(), SYNC_RULES, seed=3)
+    clock = SimulatedClock()
+    first = Engine(config, SqliteJournal(path, synchronous="OFF"))
+    stepper = Stepper(first, venue, clock)
+    cut = int(len(events) * crash_at)
+    for event in events[:cut]:
+        stepper.market(event)
+    while not first.orders.open_orders:  # die while orders are live, the hard case
+        stepper.market(events[cut])
+        cut += 1
+    first.journal.close()  # the process dies here: nothing else of it survives
+
+    second = Engine(config, SqliteJournal(path, synchronous="OFF"))
+    now = clock.now_ns()
+    commands = second.restore(venue.open_orders(), venue.positions(),
+                              venue.fills_since(now - 60_000_000_000), now)
+    stepper = Stepper(second, venue, clock)
+    stepper.submit(commands, now)
+    for event in events[cut:]:
+        stepper.market(event)
+    stepper.finish()
+    assert not second.kill_switch.halted, second.errors
+    assert second.portfolio.size_lots(DEMO_QUOTE) == venue.positions()[DEMO_QUOTE]
+    live = {o.order_id for o in second.orders.live_orders()}
+    assert live == {o.order_id for o in venue.open_orders()}
+    booked = [f.fill_id for f in recover(path).fills]
+    assert len(booked) == len(set(booked)) == len(venue.fills_since(0))

@@ -19,12 +19,14 @@ import dataclasses
 import math
 import time
 from collections import deque
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from workbench.book.sync import BookSync
-from workbench.core.commands import Command, Rejected, Report, TimeInForce
+from workbench.core.commands import Command, Filled, Rejected, Report, TimeInForce
+from workbench.core.errors import WorkbenchError
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
 from workbench.engine.config import EngineConfig
 from workbench.engine.params import replace_path
@@ -33,8 +35,18 @@ from workbench.engine.snapshot import EngineSnapshot
 from workbench.estimators.book_mid import BookMidSignals
 from workbench.estimators.signals import Signals
 from workbench.estimators.stack import SignalStack
-from workbench.execution.journal import ParamChange, RiskEvent, RiskEventKind, SqliteJournal
+from workbench.execution.journal import (
+    OrderStatus,
+    ParamChange,
+    RiskEvent,
+    RiskEventKind,
+    SqliteJournal,
+    VenueOrder,
+    reconcile,
+    recover,
+)
 from workbench.execution.orders.manager import OrderManager
+from workbench.execution.orders.state import OrderState
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
@@ -44,6 +56,8 @@ from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
 _DELTA, _SNAPSHOT = BookDelta, BookSnapshot
 _IOC = TimeInForce.IOC
+_FINAL_STATES = {OrderStatus.CANCELLED: OrderState.CANCELED, OrderStatus.FILLED: OrderState.FILLED,
+                 OrderStatus.REJECTED: OrderState.REJECTED}
 _LATENCY_WINDOW = 1 << 16
 
 
@@ -190,6 +204,65 @@ class Engine:
         if self.journal is not None:
             self.journal.append(RiskEvent(RiskEventKind.KILL_SWITCH_REARM, "rearmed", now_ns))
         self.kill_switch.rearm()
+
+    def restore(self, venue_open_orders: Iterable[VenueOrder],
+                venue_positions: Mapping[tuple[str, str], int],
+                venue_fills: Iterable[Filled], now_ns: int) -> list[Command]:
+        """Rebuild the state of a crashed session from its journal and the venue's view.
+
+        Recovers the journal this engine writes to, reconciles it with the venue (orders
+        it no longer has are dropped, orders we never knew are cancelled, fills that came
+        while we were down are booked once), journals the reconciliation, then adopts the
+        working orders, books every fill, re-applies the parameter changes and re-trips
+        a tripped kill switch. If a position still disagrees with the venue's, the kill
+        switch trips: exposure nobody accounted for is not traded on.
+
+        Returns
+        -------
+        list of Command
+            The cancels to send for orders the venue has and we did not know.
+
+        Raises
+        ------
+        WorkbenchError
+            If the engine has no journal to restore from.
+        """
+        if self.journal is None:
+            raise WorkbenchError("restore needs the engine's journal")
+        self.ctx.now_ns = now_ns
+        rec = reconcile(recover(self.journal.path), venue_open_orders, venue_positions,
+                        now_ns=now_ns, venue_fills=venue_fills)
+        self.journal.append_many(rec.records)
+        state = rec.state
+        self.orders.reserve_ids(state.next_order_id)
+        fill_ids: dict[int, list[int]] = {}
+        for fill in state.fills:
+            fill_ids.setdefault(fill.order_id, []).append(fill.fill_id)
+            self.portfolio.on_fill(fill)
+        # A place journaled but not seen by the venue may still be on its way: in doubt
+        # (live until a cancel settles it), not dropped, so that its fills are booked.
+        in_doubt = set(rec.never_sent)
+        open_ids = {o.order_id for o in state.open_orders()}
+        for o in state.orders.values():
+            fills = fill_ids.get(o.order_id, ())
+            args = (o.order_id, o.venue, o.symbol, o.side, o.price_ticks, o.size_lots,
+                    o.filled_lots, o.tif)
+            if o.order_id in open_ids or o.order_id in in_doubt:
+                self.orders.adopt(*args, now_ns, fills, in_doubt=o.order_id in in_doubt)
+            else:
+                self.orders.remember(*args, _FINAL_STATES[o.status], fills)
+        for name, value in state.params.items():
+            self.params = replace_path(self.params, name, value)
+        commands: list[Command] = list(rec.cancels)
+        for key, lots in venue_positions.items():
+            if key in self.portfolio.positions and self.portfolio.size_lots(key) != lots:
+                reason = (f"restore: {key[0]} {key[1]} position {self.portfolio.size_lots(key)}"
+                          f" lots, venue says {lots}")
+                self.errors.append(reason)
+                commands += self.trip_kill_switch(reason, now_ns)
+        if state.kill_switch_tripped and not self.kill_switch.halted:
+            commands += self.trip_kill_switch("restored: tripped before the restart", now_ns)
+        return commands
 
     # -- decision ------------------------------------------------------------------------
     def _decide(self, now: int) -> list[Command]:

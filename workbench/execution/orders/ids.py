@@ -27,3 +27,8 @@ class OrderIdAllocator:
         oid = self._next
         self._next = oid + 1
         return oid
+
+    def reserve(self, next_id: int) -> None:
+        """Never hand out an id below ``next_id`` from now on (ids of an earlier session)."""
+        if next_id > self._next:
+            self._next = next_id

@@ -11,7 +11,7 @@ applied, kept in :attr:`OrderManager.anomaly_reports`.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from workbench.core.commands import (
@@ -146,6 +146,50 @@ class OrderManager:
     def snapshot(self) -> list[OrderView]:
         """Every live order as plain data, oldest first (for UIs)."""
         return [order.view() for order in self._orders.values()]
+
+    # -- restart -------------------------------------------------------------------------
+    def adopt(self, order_id: int, venue: str, symbol: str, side: Side, price_ticks: int,
+              size_lots: int, filled_lots: int, tif: TimeInForce, now_ns: int,
+              fill_ids: Iterable[int] = (), in_doubt: bool = False) -> None:
+        """Take over an order of an earlier session (after a restart).
+
+        ``size_lots`` is the total size, ``filled_lots`` what has filled of it and
+        ``fill_ids`` the fills already booked, so that a report of one of them arriving
+        after the restart is recognised as a duplicate. An order the venue confirms is
+        WORKING; one ``in_doubt`` (its place may still be on its way to the venue) is
+        UNKNOWN, which counts as live and is cancelled at the next :meth:`reconcile`. Ids
+        are handed out above every adopted one from then on.
+        """
+        key = (venue, symbol)
+        order = ManagedOrder(order_id, venue, symbol, key, side, price_ticks, size_lots, tif,
+                             now_ns)
+        order.filled_lots = filled_lots
+        order.state = _UNKNOWN if in_doubt else _WORKING
+        order.acked = not in_doubt
+        order.in_flight = None
+        order.fill_ids = set(fill_ids) or None
+        self._orders[order_id] = order
+        self._by_key.setdefault(key, {})[order_id] = order
+        self._ids.reserve(order_id + 1)
+
+    def remember(self, order_id: int, venue: str, symbol: str, side: Side, price_ticks: int,
+                 size_lots: int, filled_lots: int, tif: TimeInForce, state: OrderState,
+                 fill_ids: Iterable[int] = ()) -> None:
+        """Know a finished order of an earlier session, so that a late fill of it is still
+        booked (once) and a late ack recognised, as for this session's own."""
+        key = (venue, symbol)
+        order = ManagedOrder(order_id, venue, symbol, key, side, price_ticks, size_lots, tif, 0)
+        order.filled_lots = filled_lots
+        order.in_flight = None
+        order.fill_ids = set(fill_ids) or None
+        self._orders[order_id] = order
+        self._by_key.setdefault(key, {})[order_id] = order
+        self._finish(order, state, "finished before the restart")
+        self._ids.reserve(order_id + 1)
+
+    def reserve_ids(self, next_id: int) -> None:
+        """Never hand out an id below ``next_id`` (ids used by an earlier session)."""
+        self._ids.reserve(next_id)
 
     # -- commands ------------------------------------------------------------------------
     def place(self, venue: str, symbol: str, side: Side, price_ticks: int, size_lots: int,

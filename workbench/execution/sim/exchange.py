@@ -34,6 +34,7 @@ from workbench.core.commands import (
     Cancel,
     Command,
     CommandKind,
+    Filled,
     Place,
     Rejected,
     Report,
@@ -42,6 +43,7 @@ from workbench.core.commands import (
 from workbench.core.errors import ValidationError
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent, Side, Trade
 from workbench.core.instruments import Instrument
+from workbench.execution.journal.reconcile import VenueOrder
 from workbench.execution.sim.fees import FeeSchedule
 from workbench.execution.sim.latency import LatencyModel
 from workbench.execution.sim.matcher import InstrumentMatcher
@@ -113,6 +115,7 @@ class SimExchange:
         # Reports in flight: (due_ns, report), due non-decreasing.
         self._outbox: deque[tuple[int, Report]] = deque()
         self._last_due_ns = -(2**63)
+        self._fills: list[Filled] = []  # every execution, as the exchange knows it
 
     # -- Venue ---------------------------------------------------------------------------
     def submit(self, command: Command, now_ns: int) -> None:
@@ -194,6 +197,22 @@ class SimExchange:
         participants' size ahead of it. Read it, do not change it."""
         return self._register.working.get(order_id)
 
+    def open_orders(self) -> list[VenueOrder]:
+        """Our orders working at the exchange now (what a venue's open-orders call gives)."""
+        return [VenueOrder(o.order_id, o.venue, o.symbol, o.side, o.price_ticks, o.size_lots)
+                for o in self._register.working.values()]
+
+    def positions(self) -> dict[tuple[str, str], int]:
+        """Our position in lots per instrument, from every execution so far."""
+        out = {key: 0 for key in self._matchers}
+        for f in self._fills:
+            out[(f.venue, f.symbol)] += int(f.side) * f.size_lots
+        return out
+
+    def fills_since(self, ts_ns: int) -> list[Filled]:
+        """Executions at or after exchange time ``ts_ns`` (a venue's trade history call)."""
+        return [f for f in self._fills if f.ts_ns >= ts_ns]
+
     def _matcher(self, venue: str, symbol: str) -> InstrumentMatcher:
         matcher = self._matchers.get((venue, symbol))
         if matcher is None:
@@ -223,6 +242,8 @@ class SimExchange:
         append = self._outbox.append
         for report in out:
             append((due_ns, report))
+            if type(report) is Filled:
+                self._fills.append(report)
 
     def _execute(self, command: Command, ts_ns: int, out: list[Report]) -> None:
         kind = _KINDS.get(type(command))

@@ -250,3 +250,33 @@ def test_restart_rebuilds_state_from_the_journal_and_the_venue(events, tmp_path,
     assert live == {o.order_id for o in venue.open_orders()}
     booked = [f.fill_id for f in recover(path).fills]
     assert len(booked) == len(set(booked)) == len(venue.fills_since(0))
+
+
+def test_session_tunes_the_running_engine_between_events(events):
+    """A parameter queued on a paper session reaches the engine, validated, mid-run."""
+    quoted = binance_instrument(*DEMO_QUOTE)
+    config = EngineConfig(INSTRUMENTS, DEMO_QUOTE, DEMO_MAKER,
+                          default_risk_limits(quoted, DEMO_MAKER), SYNC_RULES,
+                          orders=DEMO_ORDERS)
+    engine = Engine(config)
+    venue = SimExchange(INSTRUMENTS, {i.key: DEMO_FEES for i in INSTRUMENTS}, LATENCY,
+                        ConservativeQueue(), SYNC_RULES, seed=3)
+
+    async def source(session):
+        for n, event in enumerate(events[:6000]):
+            if n == 3000:
+                session.set_param("glft_params.gamma", 0.2)
+                session.set_param("glft_params.gamma", -5.0)  # refused, reported
+            yield event
+
+    async def main():
+        session = Session(engine, venue, None, clock=SimulatedClock())
+        session.source = source(session)
+        await session.run()
+        return session
+
+    session = asyncio.run(main())
+    assert engine.params.glft_params.gamma == 0.2
+    assert any("gamma" in e for e in session.stats.errors)
+    snap = engine.snapshot()
+    assert snap.params.glft_params.gamma == 0.2 and snap.ts_ns == events[5999].local_ts_ns

@@ -109,6 +109,7 @@ class Engine:
         self.targets: TargetQuotes = no_quote("no-quote:starting")
         self.pull_reasons: tuple[str, ...] = ()
         self.errors: deque[str] = deque(maxlen=100)
+        self.recent_fills: deque[Filled] = deque(maxlen=100)
         self.latency_ns = np.zeros(_LATENCY_WINDOW, dtype=np.int64)
         self.latency_count = 0
         self._quote_key = config.quote
@@ -160,6 +161,7 @@ class Engine:
         if update is not None and update.fill is not None:
             fill = update.fill
             self.portfolio.on_fill(fill)
+            self.recent_fills.append(fill)
             if self.recorder is not None:
                 self.recorder.on_fill(fill, self.portfolio)
         elif type(report) is Rejected and self.recorder is not None:
@@ -356,6 +358,7 @@ class Engine:
             targets=self.targets,
             pull_reasons=self.pull_reasons,
             orders=tuple(self.orders.snapshot()),
+            recent_fills=tuple(self.recent_fills),
             positions=tuple(self.portfolio.snapshot()),
             equity_quote=self.portfolio.equity_quote,
             drawdown_quote=self.portfolio.drawdown_quote,

@@ -65,7 +65,8 @@ class Session:
         paper run on recorded data give the backtest's fills.
     apply_params : callable, optional
         ``apply_params(name, value)`` applies one parameter change to the engine; called
-        between events for every change queued with :meth:`set_param`.
+        between events for every change queued with :meth:`set_param`. Defaults to the
+        engine's own ``set_param(name, value, now_ns)`` when it has one.
     timer_interval_s : float
         How often the engine's timer runs when no event arrives.
     retry_base_s, max_retries : float, int
@@ -85,6 +86,9 @@ class Session:
         self.clock = clock or WallClock()
         self.state = SessionState.CREATED
         self.stats = SessionStats()
+        if apply_params is None and hasattr(engine, "set_param"):
+            def apply_params(name: str, value: Any) -> None:
+                engine.set_param(name, value, self.clock.now_ns())
         self._apply_params = apply_params
         self._pending_params: list[tuple[str, Any]] = []
         self._timer_s = timer_interval_s

@@ -72,3 +72,10 @@ def test_notional_linear_and_inverse():
 def test_instrument_rejects_non_positive_grid():
     with pytest.raises(ValidationError):
         Instrument("v", "S", InstrumentKind.SPOT, "A", "B", Decimal("0"), Decimal("1"))
+
+
+@given(st.floats(min_value=1.0, max_value=1e7), st.floats(min_value=0.0, max_value=1e3))
+def test_round_quotes_equals_rounding_each_side(bid, width):
+    ask = bid + width
+    assert BTC_PERP.round_quotes(bid, ask) == (BTC_PERP.round_price(bid, "down"),
+                                               BTC_PERP.round_price(ask, "up"))

@@ -183,6 +183,26 @@ class Instrument:
             return int(nearest)
         raise ValidationError(f"unknown rounding mode {mode!r}")
 
+    def round_quotes(self, bid_price: float, ask_price: float) -> tuple[int, int]:
+        """Both sides of a quote on the grid at once: the bid down, the ask up.
+
+        The same rule as :meth:`round_price` (a price within float noise of a tick is
+        that tick), in one call for the quoting hot path.
+
+        Raises
+        ------
+        ValidationError
+            If either price is not finite.
+        """
+        tick = self.tick_size_float
+        x, y = bid_price / tick, ask_price / tick
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValidationError(f"{self.symbol} quote not finite: {bid_price!r}/{ask_price!r}")
+        bx, by = round(x), round(y)
+        bid = bx if abs(x - bx) <= _GRID_ABS + _GRID_REL * abs(x) else math.floor(x)
+        ask = by if abs(y - by) <= _GRID_ABS + _GRID_REL * abs(y) else math.ceil(y)
+        return int(bid), int(ask)
+
     # -- vectorised ----------------------------------------------------------------------
     def prices_to_ticks(self, prices: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`price_to_ticks` for float arrays parsed from decimal strings.

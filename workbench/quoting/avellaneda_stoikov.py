@@ -189,8 +189,9 @@ def quotes_to_ticks(
         raise ValidationError(f"bid {bid_price!r} must be below ask {ask_price!r}")
     if best_bid_ticks >= best_ask_ticks:
         raise ValidationError(f"book is crossed or locked: {best_bid_ticks} >= {best_ask_ticks}")
-    bid_ticks = min(instrument.round_price(bid_price, "down"), best_ask_ticks - 1)
-    ask_ticks = max(instrument.round_price(ask_price, "up"), best_bid_ticks + 1)
+    bid_grid, ask_grid = instrument.round_quotes(bid_price, ask_price)
+    bid_ticks = min(bid_grid, best_ask_ticks - 1)
+    ask_ticks = max(ask_grid, best_bid_ticks + 1)
     if ask_ticks <= bid_ticks:  # only reachable through grid-snapping of near-tick prices
         ask_ticks = bid_ticks + 1
     return (bid_ticks if bid_ticks > 0 else None), (ask_ticks if ask_ticks > 0 else None)

@@ -46,24 +46,26 @@ def plan_side(orders: Sequence[ManagedOrder], levels: Sequence[tuple[int, int]],
     ValidationError
         If a level's price or size is not positive.
     """
-    if len(orders) > 1:
-        pool = sorted(orders, key=(lambda o: (-quoted(o)[0], o.order_id)) if buy
-                      else (lambda o: (quoted(o)[0], o.order_id)))
-    else:
-        pool = list(orders)
+    # Each order's heading once: the matching below looks at it for every level.
+    pool = [(quoted(o), o) for o in orders]
+    if len(pool) > 1:
+        pool.sort(key=(lambda e: (-e[0][0], e[1].order_id)) if buy
+                  else (lambda e: (e[0][0], e[1].order_id)))
     unmatched: list[tuple[int, int]] = []
     for level in levels:
         price, size = level
         if price <= 0 or size <= 0:
             raise ValidationError(f"target level must have positive price and size: {level}")
         best_i, best_d = -1, tolerance_for(price, tolerance_ticks, tolerance_bps) + 1
-        for i, order in enumerate(pool):
-            p, rem = quoted(order)
-            if rem == size and abs(p - price) < best_d:
-                best_i, best_d = i, abs(p - price)
+        for i, ((p, rem), _) in enumerate(pool):
+            if rem == size:
+                d = p - price if p >= price else price - p
+                if d < best_d:
+                    best_i, best_d = i, d
         if best_i >= 0:
             del pool[best_i]
         else:
             unmatched.append(level)
     n = min(len(unmatched), len(pool))
-    return SidePlan(list(zip(pool[:n], unmatched[:n])), unmatched[n:], pool[n:])
+    return SidePlan([(e[1], lvl) for e, lvl in zip(pool[:n], unmatched[:n])], unmatched[n:],
+                    [e[1] for e in pool[n:]])

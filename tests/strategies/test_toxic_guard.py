@@ -75,3 +75,24 @@ def test_decisions_stable_under_repeated_identical_inputs(seq, last, repeats):
         again = g.update(snap)
         assert (again.bid.action, again.ask.action) == (first.bid.action, first.ask.action)
         assert not again.ask.take or first.ask.take
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(-1, 1),
+                          st.floats(-1, 1)), min_size=1, max_size=40))
+def test_quiet_market_shortcut_decides_as_the_full_state_machine(steps):
+    """The guard's shortcut for a quiet market gives the decisions of the full rule."""
+    from workbench.strategies.toxic_guard import ToxicGuard, classify
+
+    params = GuardParams()
+    guard = ToxicGuard(params)
+    for n, (tb, ta, imb, flow) in enumerate(steps):
+        sig = Signals(ts_ns=n * 10**9, fair_mid=100.0, fair_mid_ok=True, vol_per_sqrt_s=1e-4,
+                      vol_ok=True, book_imbalance=imb, trade_imbalance=flow,
+                      toxicity_bid=tb, toxicity_ask=ta)
+        before = guard.actions
+        decisions = guard.update(sig)
+        if before == (GuardAction.KEEP, GuardAction.KEEP) and tb < params.widen_on \
+                and ta < params.widen_on:
+            assert decisions.bid.action is decisions.ask.action is GuardAction.KEEP
+            assert decisions.bid.reason == "bid:keep:held" and not decisions.bid.take
+            assert classify(tb, -imb, GuardAction.KEEP, params)[0] is GuardAction.KEEP

@@ -150,6 +150,10 @@ def stateless_decisions(signals: Signals, p: GuardParams) -> GuardDecisions:
     )
 
 
+#: Both sides keeping, held (the decision of a quiet market).
+_QUIET = GuardDecisions(_DECISIONS[0][_KEEP][1][False], _DECISIONS[1][_KEEP][1][False])
+
+
 class ToxicGuard:
     """Per-side state machine over :func:`classify`, adding the cool-downs.
 
@@ -175,6 +179,13 @@ class ToxicGuard:
     def update(self, signals: Signals) -> GuardDecisions:
         """Advance on one snapshot (``signals.ts_ns`` is the event time) and decide."""
         sb, fb, sa, fa = side_inputs(signals)
+        action = self._action
+        widen_on = self.params.widen_on
+        # The quiet market: both sides keep and stay below every threshold (widen_on is
+        # the lowest; NaN fails the comparisons): nothing changes, the answer is fixed.
+        if (action[0] is _KEEP and action[1] is _KEEP and sb < widen_on and sa < widen_on
+                and fb == fb and fa == fa):
+            return _QUIET
         ts = signals.ts_ns
         return GuardDecisions(self._side(0, sb, fb, ts), self._side(1, sa, fa, ts))
 

@@ -163,7 +163,7 @@ class Engine:
             self.portfolio.on_fill(fill)
             self.recent_fills.append(fill)
             if self.recorder is not None:
-                self.recorder.on_fill(fill, self.portfolio)
+                self.recorder.on_fill(fill)
         elif type(report) is Rejected and self.recorder is not None:
             self.recorder.on_reject(report)
         if update is None or self.signals is None:

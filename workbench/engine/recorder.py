@@ -37,7 +37,7 @@ class RunRecorder:
     _rows: list[tuple] = field(default_factory=list)
     _next_ns: int = -1
 
-    def on_fill(self, fill: Filled, portfolio: Portfolio) -> None:
+    def on_fill(self, fill: Filled) -> None:
         """Record a fill (after it was booked), and how long its order waited for it."""
         self.fills.append(fill)
         placed = self.placed_ns.get(fill.order_id)

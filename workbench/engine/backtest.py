@@ -190,12 +190,12 @@ def backtest(
     BacktestResult
     """
     maker = maker or MakerParams()
+    is_files = isinstance(data, Sequence) and all(isinstance(p, (str, Path)) for p in data)
     if instruments is None:
-        if not isinstance(data, Sequence) or not all(isinstance(p, (str, Path)) for p in data):
+        if not is_files:
             raise TypeError("pass instruments= when data is not a list of files")
         instruments = [binance_instrument(*key) for key in group_streams(data)]
-    events = replay_streams(data) if isinstance(data, Sequence) and all(
-        isinstance(p, (str, Path)) for p in data) else data
+    events = replay_streams(data) if is_files else data
     instruments = tuple(instruments)
     quoted = next((i for i in instruments if i.key == quote), None)
     if quoted is None:

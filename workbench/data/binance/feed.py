@@ -212,7 +212,13 @@ def stream_events(
     groups = group_streams(paths, venue)
     if len(groups) != 1:
         raise DataError(f"expected one stream, found {sorted(groups)}")
-    for path in next(iter(groups.values())):
+    yield from _files_events(next(iter(groups.values())), venue, instruments)
+
+
+def _files_events(files: list[str], venue: str | None,
+                  instruments: dict[StreamKey, Instrument] | None) -> Iterator[MarketEvent]:
+    """Events of one stream's files, already grouped and in time order, file by file."""
+    for path in files:
         tables, _ = parse_file(path, venue, instruments)
         for table in tables:
             yield from table.events()
@@ -225,7 +231,7 @@ def replay_streams(
 ) -> Iterator[MarketEvent]:
     """Every stream of ``paths`` merged in local-time order, each read file by file."""
     groups = group_streams(paths, venue)
-    return merge_events(stream_events(files, venue, instruments) for files in groups.values())
+    return merge_events(_files_events(files, venue, instruments) for files in groups.values())
 
 
 @dataclass
@@ -320,7 +326,7 @@ def replay_book(
     agreement = BboAgreement()
     last_bbo = None
     n = 0
-    for event in stream_events(files, venue, instruments):
+    for event in _files_events(files, venue, instruments):
         n += 1
         if isinstance(event, BookDelta):
             if sync.on_delta(event):

@@ -39,6 +39,7 @@ from workbench.quoting.simulation import (
     STRATEGIES,
     PaperSimResult,
     paper_comparison,
+    paper_exact_moments,
     paper_spread,
     simulate_as_paper,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "optimal_quotes",
     "optimal_spread",
     "paper_comparison",
+    "paper_exact_moments",
     "paper_spread",
     "quotes_to_ticks",
     "reservation_price",

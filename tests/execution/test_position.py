@@ -142,7 +142,9 @@ def test_portfolio_sums_in_quote_and_tracks_drawdown():
     book.on_fill(_fill(LINEAR, Side.SELL, 295_000, 2000, 1.0))  # realise it, one more fee
     assert book.realised_pnl_quote == pytest.approx(-100.0, rel=1e-12)
     assert book.drawdown_quote == pytest.approx(301.0, rel=1e-12)
-    book.marks[LINEAR.key] = 3000.0  # written straight in: seen at the next read
+    with pytest.raises(TypeError):  # marks change only through mark() and fills
+        book.marks[LINEAR.key] = 3000.0
+    book.mark(LINEAR.key, 3000.0)
     assert book.equity_quote == pytest.approx(-100.0 - 2.0 + btc, rel=1e-12)
     rows = {row.symbol: row for row in book.snapshot()}
     assert rows["ETHUSDT"].size_lots == 0 and rows["BTCUSD_PERP"].size_lots == 10

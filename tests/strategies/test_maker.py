@@ -20,6 +20,7 @@ from workbench.strategies import (
     ToxicGuard,
     quote,
 )
+from workbench.strategies.maker import QuoteCache
 
 INST = Instrument(
     "test", "BTCUSDT", InstrumentKind.LINEAR_PERP, "BTC", "USDT", Decimal("0.1"), Decimal("0.001")
@@ -199,3 +200,40 @@ def test_bps_spacing():
     p = MakerParams(as_params=AS, ladder=LadderParams(levels=3, spacing_bps=1.0))
     q = quote(sig(), TOP, 0, p, INST)
     assert [b for b, _ in q.bids] == [q.bids[0][0] - 60 * i for i in range(3)]
+
+
+FINITE_AS = MakerParams(model="as", as_params=ASParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0,
+                                                       mode="finite"),
+                        session_end_ns=5_000, inventory=PARAMS.inventory)
+GLFT = MakerParams(model="glft", glft_params=GLFTParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0),
+                   inventory=PARAMS.inventory)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.data(), st.sampled_from([PARAMS, FINITE_AS, GLFT]))
+def test_quote_cache_answers_as_quote(data, params):
+    """Every answer equals quote's; asked again with only what quote does not read
+    changed (sizes at the top, imbalances, the time outside a finite horizon), the cache
+    gives the very same object, and quote agrees that nothing changed."""
+    cache = QuoteCache()
+    guard = ToxicGuard(GuardParams(cooldown_ns=10))
+    for _ in range(30):
+        s = sig(ts_ns=data.draw(st.sampled_from([1_000, 2_000, 6_000])),
+                fair_mid=data.draw(st.sampled_from([60_000.0, 60_000.05, math.nan])),
+                vol_ok=data.draw(st.sampled_from([True, True, False])),
+                toxicity_ask=data.draw(st.sampled_from([0.0, 0.0, 0.6, 0.95])),
+                ofi=data.draw(st.sampled_from([0.0, 0.9])),
+                trade_imbalance=data.draw(st.sampled_from([0.0, 0.9])),
+                book_imbalance=data.draw(st.sampled_from([0.0, 0.9])))
+        top = TopOfBook(data.draw(st.sampled_from([599_995, 599_990])),
+                        data.draw(st.integers(1, 3)), 600_005, data.draw(st.integers(1, 3)))
+        position = data.draw(st.sampled_from([0, 0, 5, 20, 41]))
+        decisions = guard.update(s)
+        got = cache.quote(s, top, position, params, INST, decisions)
+        assert got == quote(s, top, position, params, INST, decisions)
+        timed = params.model == "as" and params.as_params.mode == "finite"
+        again = s._replace(ts_ns=s.ts_ns if timed else s.ts_ns + 1,
+                           book_imbalance=-s.book_imbalance, ofi=0.5)
+        top_again = top._replace(bid_lots=top.bid_lots + 1, ask_lots=top.ask_lots + 2)
+        assert cache.quote(again, top_again, position, params, INST, decisions) is got
+        assert quote(again, top_again, position, params, INST, decisions) == got

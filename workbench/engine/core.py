@@ -50,7 +50,7 @@ from workbench.execution.orders.state import OrderState
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
-from workbench.strategies.maker import quote as maker_quote
+from workbench.strategies.maker import QuoteCache
 from workbench.strategies.toxic_guard import ToxicGuard
 from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
@@ -100,6 +100,7 @@ class Engine:
             self.stack = BookMidSignals(config.quoted, self.syncs[config.quote].book,
                                         config.constant_vol_per_sqrt_s)
         self.guard = ToxicGuard(config.maker.guard)
+        self._quotes = QuoteCache()
         self.orders = OrderManager(config.orders)
         self.portfolio = Portfolio(config.instruments)
         self.ctx = RiskContext(self.orders, self.portfolio, config.instruments)
@@ -281,7 +282,7 @@ class Engine:
             self.pull_reasons = (f"halted: {self.kill_switch.reason}",)
             self.targets = no_quote(self.pull_reasons[0])
         else:
-            pulls = self.gate.pull_reasons(self.ctx).get(self._quote_key)
+            pulls = self.gate.pull_reasons_for(self.ctx, self._quote_key)
             if pulls:
                 self.pull_reasons = pulls
                 self.targets = no_quote("pull:" + "; ".join(pulls))
@@ -292,8 +293,8 @@ class Engine:
                 top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
                                 ask[0] if ask else None, ask[1] if ask else 0)
                 position = self.portfolio.size_lots(self._quote_key)
-                self.targets = maker_quote(signals, top, position, self.params, self.instrument,
-                                           self.guard.update(signals))
+                self.targets = self._quotes.quote(signals, top, position, self.params,
+                                                  self.instrument, self.guard.update(signals))
             commands += self.orders.reconcile(self.instrument, self.targets, now)
             if self.config.hedge is not None:
                 commands += self._hedge(now)

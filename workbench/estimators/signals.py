@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
-    """An immutable snapshot of the current estimates, built on every event.
+class Signals(NamedTuple):
+    """An immutable snapshot of the current estimates, built on every event (a named
+    tuple: cheap to build, compared field by field).
 
     Prices are floats in quote currency; every field is finite (the estimators never
     put NaN in a snapshot: an estimate that cannot be trusted is flagged by its ``*_ok``

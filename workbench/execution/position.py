@@ -11,8 +11,9 @@ them, and keeps the equity high-water mark and drawdown the risk gate watches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple
 
 from workbench.core.commands import Filled
@@ -209,7 +210,8 @@ class Portfolio:
 
     Equity is the total marked PnL net of fees since the start (coin PnL converted at the
     instrument's mark); the high-water mark starts at zero and drawdown is the distance
-    below it. The high-water mark is raised on every fill, mark and read of equity.
+    below it. Both are worked out on every fill and every change of a mark, so reading
+    them costs nothing; marks change only through :meth:`mark` and :meth:`on_fill`.
 
     Parameters
     ----------
@@ -220,8 +222,14 @@ class Portfolio:
     def __init__(self, instruments: Iterable[Instrument]) -> None:
         self.positions: dict[tuple[str, str], AnyPosition] = {
             inst.key: position_for(inst) for inst in instruments}
-        self.marks: dict[tuple[str, str], float] = {}
+        self._marks: dict[tuple[str, str], float] = {}
         self.high_water_quote = 0.0
+        self._equity = 0.0
+
+    @property
+    def marks(self) -> Mapping[tuple[str, str], float]:
+        """Last mark of each instrument marked or traded (read only)."""
+        return MappingProxyType(self._marks)
 
     def position(self, key: tuple[str, str]) -> AnyPosition:
         """The position of instrument ``(venue, symbol)``.
@@ -245,26 +253,28 @@ class Portfolio:
         """Book a venue's fill report into its instrument's position."""
         key = (fill.venue, fill.symbol)
         self.position(key).on_fill(fill.side, fill.price_ticks, fill.size_lots, fill.fee)
-        if key not in self.marks:
-            self.marks[key] = fill.price_ticks * self.positions[key].instrument.tick_size_float
+        if key not in self._marks:
+            self._marks[key] = fill.price_ticks * self.positions[key].instrument.tick_size_float
         self._update_equity()
 
     def mark(self, key: tuple[str, str], mark_price: float) -> None:
         """Mark instrument ``key`` at ``mark_price`` (quote currency per base unit)."""
+        if self._marks.get(key) == mark_price:
+            return
         self.position(key)
         if not mark_price > 0:
             raise ValidationError(f"mark price must be positive: {mark_price!r}")
-        self.marks[key] = mark_price
+        self._marks[key] = mark_price
         self._update_equity()
 
     def mark_price(self, key: tuple[str, str]) -> float:
         """Last mark of ``key`` (its first fill price until marked; NaN if neither)."""
-        return self.marks.get(key, float("nan"))
+        return self._marks.get(key, float("nan"))
 
     def notional_quote(self, key: tuple[str, str]) -> float:
         """Absolute value of the position in ``key`` at its mark, quote currency."""
         pos = self.position(key)
-        return pos.notional(self.marks[key]) if pos.size_lots else 0.0
+        return pos.notional(self._marks[key]) if pos.size_lots else 0.0
 
     @property
     def total_notional_quote(self) -> float:
@@ -275,7 +285,7 @@ class Portfolio:
         total = 0.0
         for key, pos in self.positions.items():
             if pos.fills:
-                total += pos.to_quote(getattr(pos, attr), self.marks[key])
+                total += pos.to_quote(getattr(pos, attr), self._marks[key])
         return total
 
     @property
@@ -294,38 +304,35 @@ class Portfolio:
         total = 0.0
         for key, pos in self.positions.items():
             if pos.size_lots:
-                mark = self.marks[key]
+                mark = self._marks[key]
                 total += pos.to_quote(pos.unrealised_pnl(mark), mark)
         return total
 
     @property
     def equity_quote(self) -> float:
         """Marked PnL net of fees since the start, quote currency."""
-        return self._update_equity()
+        return self._equity
 
     @property
     def drawdown_quote(self) -> float:
         """How far equity is below its high-water mark, quote currency (>= 0)."""
-        equity = self._update_equity()
-        return self.high_water_quote - equity
+        return self.high_water_quote - self._equity
 
-    def _update_equity(self) -> float:
-        # Every look at equity also raises the high-water mark, so marks written straight
-        # into :attr:`marks` are seen at the next fill, mark or read.
+    def _update_equity(self) -> None:
         equity = 0.0
         for key, pos in self.positions.items():
             if pos.fills:
-                mark = self.marks[key]
+                mark = self._marks[key]
                 equity += pos.to_quote(pos.marked_pnl(mark), mark)
+        self._equity = equity
         if equity > self.high_water_quote:
             self.high_water_quote = equity
-        return equity
 
     def snapshot(self) -> list[PositionRow]:
         """Every position's figures as plain rows (for UIs and reports)."""
         rows = []
         for key, pos in self.positions.items():
-            mark = self.marks.get(key, float("nan"))
+            mark = self._marks.get(key, float("nan"))
             held = bool(pos.fills)
             rows.append(PositionRow(
                 key[0], key[1], pos.size_lots, pos.avg_price, mark,

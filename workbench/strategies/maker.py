@@ -254,3 +254,43 @@ def _join_order(
         reasons.append("join:skipped:inventory limit")
         return None
     return order
+
+
+class QuoteCache:
+    """:func:`quote` that answers again without recomputing when its inputs are unchanged.
+
+    The key is what :func:`quote` reads: the fair mid and volatility with their flags,
+    the event time only for a finite Avellaneda–Stoikov horizon, the best prices (not
+    their sizes), the position, the guard's decisions, and the very same ``params`` and
+    ``instrument`` objects. A loop that decides on every event (trades, depth far from
+    the touch) mostly asks the same question again; the answer is the same object.
+    """
+
+    __slots__ = ("_instrument", "_key", "_params", "_targets")
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._params: MakerParams | None = None
+        self._instrument: Instrument | None = None
+        self._targets: TargetQuotes | None = None
+
+    def quote(
+        self,
+        signals: Signals,
+        top_of_book: TopOfBook,
+        position_lots: int,
+        params: MakerParams,
+        instrument: Instrument,
+        guard: GuardDecisions,
+    ) -> TargetQuotes:
+        """Same arguments and answer as :func:`quote` (the guard's decisions required)."""
+        timed = params.model == "as" and params.as_params.mode == "finite"
+        key = (signals.fair_mid, signals.fair_mid_ok, signals.vol_per_sqrt_s, signals.vol_ok,
+               signals.ts_ns if timed else 0, top_of_book.bid_ticks, top_of_book.ask_ticks,
+               position_lots, guard)
+        if key == self._key and params is self._params and instrument is self._instrument:
+            return self._targets
+        targets = quote(signals, top_of_book, position_lots, params, instrument, guard)
+        self._key, self._params, self._instrument, self._targets = (
+            key, params, instrument, targets)
+        return targets

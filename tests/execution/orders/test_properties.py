@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.execution.orders import OrderManagerConfig, OrderState
+from workbench.execution.orders import OrderManager, OrderManagerConfig, OrderState
 from workbench.execution.risk import InstrumentLimits, RiskLimits
 
-from .model_venue import INST, Harness, drive
+from .model_venue import INST, OUTCOMES, Harness, drive, targets_strategy
 
 MS = 1_000_000
 LOOSE = RiskLimits({INST.key: InstrumentLimits(40, 1e9, 6, 200.0, 12)},
@@ -59,3 +61,47 @@ def test_random_streams_keep_one_command_in_flight_and_end_in_agreement(
             truth = h.venue.live[oid]
             assert (order.price_ticks, order.size_lots, order.filled_lots) == (
                 truth.price_ticks, truth.size_lots, truth.filled_lots)
+
+
+class _Unremembering(OrderManager):
+    """Works every reconcile out afresh, to hold the remembering one to."""
+
+    def reconcile(self, instrument, targets, now_ns):
+        self._settled = None
+        return super().reconcile(instrument, targets, now_ns)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.booleans(), st.sampled_from([0, 2 * MS]))
+def test_a_remembered_reconcile_answers_as_a_fresh_one(data, amend, min_age):
+    """Same targets asked again, with reports, fills, timeouts and time in between."""
+    config = OrderManagerConfig(min_age_ns=min_age, amend_supported=amend,
+                                ack_timeout_ns=50 * MS)
+    h = Harness(LOOSE, config)
+    targets = targets_strategy()
+    current = data.draw(targets)
+    answered = 0
+    for _ in range(80):
+        action = data.draw(st.sampled_from(
+            ("same", "same", "same", "new", "process", "fill", "deliver", "advance")))
+        if action in ("same", "new"):
+            if action == "new":
+                current = data.draw(targets)
+            fresh = copy.deepcopy(h.orders)
+            fresh.__class__ = _Unremembering
+            expected = fresh.reconcile(INST, current, h.now_ns)
+            settled = h.orders._settled
+            answered += settled is not None and settled[::2] == (h.orders._version, current)
+            got = h.orders.reconcile(INST, current, h.now_ns)
+            assert got == expected
+            h.send(got)
+        elif action == "process" and h.venue.inbox:
+            h.venue.process(data.draw(st.sampled_from(OUTCOMES)), h.now_ns)
+        elif action == "fill":
+            h.venue.fill(data.draw(st.integers(0, 9)), data.draw(st.integers(1, 6)), h.now_ns)
+        elif action == "deliver":
+            h.deliver(data.draw(st.integers(1, 4)))
+        elif action == "advance":
+            h.advance(data.draw(st.sampled_from([MS, 25 * MS, 51 * MS])))
+    assert answered  # the remembered answer was given, not only computed

@@ -6,6 +6,8 @@ import math
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.core import (
     Accepted,
@@ -258,3 +260,23 @@ def test_limits_are_validated():
         RiskLimits({}, 1.0, 1.0, 1.0, order_burst=0)
     with pytest.raises(TypeError):
         LIMITS.instruments[INST.key] = None  # read only
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.integers(-1, 6_000), st.integers(-1, 1002), st.integers(-1, 1002),
+       st.sampled_from([1000.0, 0.0, -5.0, math.nan]), st.booleans())
+def test_pull_reasons_for_one_market_is_empty_exactly_when_nothing_is_wrong(
+        updated_ns, bid, ask, fair_mid, halted):
+    desk = Desk()
+    ctx, market = desk.ctx, desk.ctx.markets[INST.key]
+    ctx.now_ns = 5_000
+    if updated_ns >= 0:
+        market.on_book(bid, ask, updated_ns)
+    market.set_fair_mid(fair_mid)
+    if halted:
+        desk.kill.trip("manual", ctx)
+    fine = (not halted and 0 <= updated_ns and 5_000 - updated_ns <= 1_000
+            and not (updated_ns >= 0 and 0 < ask <= bid) and fair_mid > 0)
+    reasons = desk.gate.pull_reasons_for(ctx, INST.key)
+    assert (reasons == ()) == fine
+    assert desk.gate.pull_reasons(ctx).get(INST.key, ()) == reasons

@@ -108,6 +108,10 @@ class OrderManager:
         self._by_key: dict[tuple[str, str], dict[int, ManagedOrder]] = {}
         self._done: dict[int, ManagedOrder] = {}
         self._done_fifo: deque[int] = deque()
+        # Bumped by every change of any order; a reconcile that had nothing to do and did
+        # not wait on an order's minimum age is remembered with it (see reconcile).
+        self._version = 0
+        self._settled: tuple[int, tuple[str, str], TargetQuotes] | None = None
         self.anomalies: Counter[str] = Counter()
         self.anomaly_reports: deque[tuple[str, Report]] = deque(maxlen=1000)
 
@@ -160,6 +164,7 @@ class OrderManager:
         UNKNOWN, which counts as live and is cancelled at the next :meth:`reconcile`. Ids
         are handed out above every adopted one from then on.
         """
+        self._version += 1
         key = (venue, symbol)
         order = ManagedOrder(order_id, venue, symbol, key, side, price_ticks, size_lots, tif,
                              now_ns)
@@ -177,6 +182,7 @@ class OrderManager:
                  fill_ids: Iterable[int] = ()) -> None:
         """Know a finished order of an earlier session, so that a late fill of it is still
         booked (once) and a late ack recognised, as for this session's own."""
+        self._version += 1
         key = (venue, symbol)
         order = ManagedOrder(order_id, venue, symbol, key, side, price_ticks, size_lots, tif, 0)
         order.filled_lots = filled_lots
@@ -195,6 +201,7 @@ class OrderManager:
     def place(self, venue: str, symbol: str, side: Side, price_ticks: int, size_lots: int,
               tif: TimeInForce, now_ns: int, reason: str = "") -> Place:
         """Register a new order and return its :class:`Place` (to pass through the gate)."""
+        self._version += 1
         key = (venue, symbol)
         oid = self._ids.next_id()
         order = ManagedOrder(oid, venue, symbol, key, side, price_ticks, size_lots, tif, now_ns)
@@ -213,6 +220,7 @@ class OrderManager:
         return self._cancel(order, now_ns, reason)
 
     def _cancel(self, order: ManagedOrder, now_ns: int, reason: str) -> Cancel:
+        self._version += 1
         if order.state is not _UNKNOWN:
             order.state = _PENDING_CANCEL
         order.in_flight = _CANCEL
@@ -221,6 +229,7 @@ class OrderManager:
 
     def _amend(self, order: ManagedOrder, price_ticks: int, size_lots: int,
                now_ns: int) -> Amend:
+        self._version += 1
         total = order.filled_lots + size_lots
         order.state = _PENDING_AMEND
         order.in_flight = _AMEND
@@ -249,6 +258,10 @@ class OrderManager:
         A taker order becomes an IOC place unless an IOC on the same instrument and side
         is still live.
 
+        A call that sends nothing and defers no requote for its minimum age is remembered
+        with the state of our orders: asked again for the same targets before any order
+        changes, the answer is again nothing, given at once.
+
         Raises
         ------
         ValidationError
@@ -256,7 +269,12 @@ class OrderManager:
         """
         venue, symbol = instrument.venue, instrument.symbol
         key = (venue, symbol)
+        settled = self._settled
+        if (settled is not None and settled[0] == self._version and settled[1] == key
+                and settled[2] == targets):
+            return []
         cfg = self.config
+        waiting = False
         cancels: list[Command] = []
         amends: list[Command] = []
         places: list[Command] = []
@@ -275,7 +293,10 @@ class OrderManager:
             plan = plan_side(resting, levels, side is _BUY, cfg.tolerance_ticks,
                              cfg.tolerance_bps)
             for order, (price, size) in plan.changes:
-                if order.in_flight is not None or now_ns - order.quoted_ns < cfg.min_age_ns:
+                if order.in_flight is not None:
+                    continue
+                if now_ns - order.quoted_ns < cfg.min_age_ns:
+                    waiting = True
                     continue
                 if cfg.amend_supported and order.amend_ok:
                     amends.append(self._amend(order, price, size, now_ns))
@@ -299,6 +320,7 @@ class OrderManager:
             cancels += amends
         if places:
             cancels += places
+        self._settled = None if cancels or waiting else (self._version, key, targets)
         return cancels
 
     def check_timeouts(self, now_ns: int) -> list[Cancel]:
@@ -329,6 +351,7 @@ class OrderManager:
     # -- reports -------------------------------------------------------------------------
     def on_report(self, report: Report) -> OrderUpdate | None:
         """Apply a venue (or risk gate) report; what changed, or None if nothing did."""
+        self._version += 1
         kind = type(report)
         if kind is Filled:
             return self._on_fill(report)

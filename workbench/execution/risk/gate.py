@@ -183,26 +183,35 @@ class RiskGate:
         ``no_fair_mid``.
         """
         out: dict[tuple[str, str], tuple[str, ...]] = {}
-        ks = self.kill_switch
-        stale_after = self.limits.stale_after_ns
-        now = ctx.now_ns
-        for key, market in ctx.markets.items():
-            reasons = []
-            if ks is not None and ks.halted:
-                reasons.append(f"halted: {ks.reason}")
-            if market.last_update_ns < 0:
-                reasons.append("stale: no book update yet")
-            elif now - market.last_update_ns > stale_after:
-                reasons.append(f"stale: no book update for {now - market.last_update_ns} ns "
-                               f"> {stale_after} ns")
-            bid, ask = market.bid_ticks, market.ask_ticks
-            if bid > 0 and ask > 0 and bid >= ask:
-                reasons.append(f"crossed: bid {bid} >= ask {ask} ticks")
-            if not market.fair_mid_ticks > 0:
-                reasons.append("no_fair_mid: no fair mid")
+        for key in ctx.markets:
+            reasons = self.pull_reasons_for(ctx, key)
             if reasons:
-                out[key] = tuple(reasons)
+                out[key] = reasons
         return out
+
+    def pull_reasons_for(self, ctx: RiskContext, key: tuple[str, str]) -> tuple[str, ...]:
+        """Why the quotes on ``key`` must be pulled now (see :meth:`pull_reasons`); empty
+        when they need not be."""
+        market = ctx.markets[key]
+        ks = self.kill_switch
+        now, last = ctx.now_ns, market.last_update_ns
+        bid, ask = market.bid_ticks, market.ask_ticks
+        stale_after = self.limits.stale_after_ns
+        if ((ks is None or not ks.halted) and 0 <= last and now - last <= stale_after
+                and not (bid > 0 and ask > 0 and bid >= ask) and market.fair_mid_ticks > 0):
+            return ()
+        reasons = []
+        if ks is not None and ks.halted:
+            reasons.append(f"halted: {ks.reason}")
+        if last < 0:
+            reasons.append("stale: no book update yet")
+        elif now - last > stale_after:
+            reasons.append(f"stale: no book update for {now - last} ns > {stale_after} ns")
+        if bid > 0 and ask > 0 and bid >= ask:
+            reasons.append(f"crossed: bid {bid} >= ask {ask} ticks")
+        if not market.fair_mid_ticks > 0:
+            reasons.append("no_fair_mid: no fair mid")
+        return tuple(reasons)
 
 
 def _reject(command: Place | Amend, reason: str, transient: bool = False) -> Rejected:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from workbench.core import Instrument, InstrumentKind, Side
 from workbench.estimators.signals import Signals
-from workbench.quoting import ASParams, GLFTParams, InventoryParams, LadderParams
+from workbench.quoting import ASParams, GLFTParams, InventoryParams, LadderParams, quotes_to_ticks
 from workbench.strategies import (
     GuardParams,
     MakerParams,
@@ -20,7 +20,8 @@ from workbench.strategies import (
     ToxicGuard,
     quote,
 )
-from workbench.strategies.maker import QuoteCache
+from workbench.strategies.maker import QuoteCache, _assemble
+from workbench.strategies.toxic_guard import GuardAction, stateless_decisions
 
 INST = Instrument(
     "test", "BTCUSDT", InstrumentKind.LINEAR_PERP, "BTC", "USDT", Decimal("0.1"), Decimal("0.001")
@@ -237,3 +238,40 @@ def test_quote_cache_answers_as_quote(data, params):
         top_again = top._replace(bid_lots=top.bid_lots + 1, ask_lots=top.ask_lots + 2)
         assert cache.quote(again, top_again, position, params, INST, decisions) is got
         assert quote(again, top_again, position, params, INST, decisions) == got
+
+
+def _reference_ladder(top_ticks, direction, levels, spacing, size, room):
+    """The ladder's documented shape, built level by level."""
+    out = []
+    for i in range(levels):
+        lots = min(size, room - sum(s for _, s in out))
+        price = top_ticks + direction * spacing * i
+        if lots > 0 and price > 0:
+            out.append((price, lots))
+    return tuple(out)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(position=st.integers(-25, 25), centre=st.floats(59_990, 60_010),
+       half=st.floats(0.01, 3.0), bid=st.integers(599_950, 600_050), width=st.integers(1, 8),
+       tox_b=st.floats(0, 1), tox_a=st.floats(0, 1), flow=st.floats(-1, 1))
+def test_assembled_quotes_follow_the_building_blocks(position, centre, half, bid, width,
+                                                     tox_b, tox_a, flow):
+    """Ticks from quotes_to_ticks after the guard's widening, ladders of the documented
+    shape cut at the limits, sides switched off at the limits or by the guard."""
+    p = MakerParams(as_params=AS, inventory=InventoryParams(max_long_lots=20, max_short_lots=20,
+                                                             hard_limit_lots=40),
+                    ladder=LadderParams(levels=5, spacing_ticks=2, size_lots=3))
+    top = TopOfBook(bid, 1, bid + width, 1)
+    s = sig(toxicity_bid=tox_b, toxicity_ask=tox_a, ofi=flow, trade_imbalance=flow,
+            book_imbalance=flow)
+    decisions = stateless_decisions(s, p.guard)
+    widen = p.guard.widen_ticks * INST.tick_size_float
+    bid_price = centre - half - (widen if decisions.bid.action is not GuardAction.KEEP else 0)
+    ask_price = centre + half + (widen if decisions.ask.action is not GuardAction.KEEP else 0)
+    bid_t, ask_t = quotes_to_ticks(bid_price, ask_price, INST, top.bid_ticks, top.ask_ticks)
+    bid_on = position < 20 and decisions.bid.action in (GuardAction.KEEP, GuardAction.WIDEN)
+    ask_on = position > -20 and decisions.ask.action in (GuardAction.KEEP, GuardAction.WIDEN)
+    got = _assemble(s, top, position, p, INST, decisions, centre, half)
+    assert got.bids == (_reference_ladder(bid_t, -1, 5, 2, 3, 20 - position) if bid_on else ())
+    assert got.asks == (_reference_ladder(ask_t, 1, 5, 2, 3, 20 + position) if ask_on else ())

@@ -201,7 +201,7 @@ class Instrument:
         bx, by = round(x), round(y)
         bid = bx if abs(x - bx) <= _GRID_ABS + _GRID_REL * abs(x) else math.floor(x)
         ask = by if abs(y - by) <= _GRID_ABS + _GRID_REL * abs(y) else math.ceil(y)
-        return int(bid), int(ask)
+        return bid, ask
 
     # -- vectorised ----------------------------------------------------------------------
     def prices_to_ticks(self, prices: np.ndarray) -> np.ndarray:

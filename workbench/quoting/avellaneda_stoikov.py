@@ -189,6 +189,24 @@ def quotes_to_ticks(
         raise ValidationError(f"bid {bid_price!r} must be below ask {ask_price!r}")
     if best_bid_ticks >= best_ask_ticks:
         raise ValidationError(f"book is crossed or locked: {best_bid_ticks} >= {best_ask_ticks}")
+    return grid_quotes(bid_price, ask_price, instrument, best_bid_ticks, best_ask_ticks)
+
+
+def grid_quotes(
+    bid_price: float,
+    ask_price: float,
+    instrument: Instrument,
+    best_bid_ticks: int,
+    best_ask_ticks: int,
+) -> tuple[int | None, int | None]:
+    """:func:`quotes_to_ticks` for callers that have already checked ``bid_price <
+    ask_price`` and ``best_bid_ticks < best_ask_ticks`` (the maker's hot path).
+
+    Raises
+    ------
+    ValidationError
+        If a price is not finite.
+    """
     bid_grid, ask_grid = instrument.round_quotes(bid_price, ask_price)
     bid_ticks = min(bid_grid, best_ask_ticks - 1)
     ask_ticks = max(ask_grid, best_bid_ticks + 1)

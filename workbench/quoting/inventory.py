@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import lru_cache
 
 from workbench.core import ValidationError
 from workbench.quoting.params import ParamsIO, check_choice, check_non_negative, check_positive
@@ -150,6 +151,8 @@ def ladder(
     step = direction * spacing_ticks
     full = room_lots // size_lots
     if full >= levels:
+        if top_ticks > 0 and top_ticks + step * (levels - 1) > 0:
+            return _full_ladder(top_ticks, step, levels, size_lots)
         out = [(top_ticks + step * i, size_lots) for i in range(levels)]
     else:
         out = [(top_ticks + step * i, size_lots) for i in range(full)]
@@ -158,3 +161,12 @@ def ladder(
     if out[0][0] <= 0 or out[-1][0] <= 0:
         out = [level for level in out if level[0] > 0]
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _full_ladder(
+    top_ticks: int, step_ticks: int, levels: int, size_lots: int
+) -> tuple[tuple[int, int], ...]:
+    """A whole ladder with positive prices; remembered, since quotes come back to the
+    same prices again and again."""
+    return tuple((top_ticks + step_ticks * i, size_lots) for i in range(levels))

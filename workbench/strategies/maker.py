@@ -23,7 +23,7 @@ from functools import cached_property
 
 from workbench.core import Instrument, Side, ValidationError
 from workbench.estimators.signals import Signals
-from workbench.quoting.avellaneda_stoikov import quotes_to_ticks
+from workbench.quoting.avellaneda_stoikov import grid_quotes
 from workbench.quoting.glft import approx_scale_price, base_offset_price
 from workbench.quoting.inventory import (
     InventoryParams,
@@ -31,7 +31,6 @@ from workbench.quoting.inventory import (
     dead_band_units,
     ladder,
     saturating_skew_price,
-    side_permissions,
     spacing_ticks_from_bps,
 )
 from workbench.quoting.params import ASParams, GLFTParams, ParamsIO, check_choice, check_positive
@@ -50,6 +49,7 @@ from workbench.strategies.types import (
 )
 
 MODELS = ("as", "glft")
+_INF = math.inf
 _KEEP, _WIDEN, _JOIN = GuardAction.KEEP, GuardAction.WIDEN, GuardAction.JOIN
 
 
@@ -152,24 +152,28 @@ def quote(
         Ladders (best first) and an optional join order, with reasons; a no-quote
         decision with its reason when the inputs cannot be traded on.
     """
-    problem = book_problem(top_of_book)
-    if problem is not None:
-        return no_quote(problem)
-    mid = signals.fair_mid
-    vol = signals.vol_per_sqrt_s
+    best_bid, best_ask = top_of_book.bid_ticks, top_of_book.ask_ticks
+    if best_bid is None or best_ask is None or not 0 < best_bid < best_ask:
+        return no_quote(book_problem(top_of_book))
     if not (signals.fair_mid_ok and signals.vol_ok):
         return no_quote("no-quote:signals not ready")
-    if not (mid > 0 and vol > 0 and math.isfinite(mid) and math.isfinite(vol)):
+    mid = signals.fair_mid
+    vol = signals.vol_per_sqrt_s
+    if not (0.0 < mid < _INF and 0.0 < vol < _INF):
         return no_quote("no-quote:fair mid or volatility not finite and positive")
     inv = params.inventory
     if abs(position_lots) > inv.hard_limit_lots:
         return no_quote("no-quote:inventory beyond hard limit")
-    q_units = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots) / params.unit_lots
+    if inv.dead_band_lots:
+        q_units = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots)
+    else:
+        q_units = position_lots - inv.target_lots
+    q_units /= params.unit_lots
     model = _model_skew_half(params, q_units, mid * vol, signals.ts_ns)
-    if isinstance(model, str):
+    if type(model) is str:
         return no_quote(model)
     skew, half = model
-    if not (math.isfinite(skew) and math.isfinite(half)):
+    if not (-_INF < skew < _INF and -_INF < half < _INF):
         return no_quote("no-quote:model quotes not finite")
     if inv.skew_mode == "capped":
         skew = saturating_skew_price(skew, half, inv.cap_fraction)
@@ -191,38 +195,42 @@ def _assemble(
     half: float,
 ) -> TargetQuotes:
     inv, lad = params.inventory, params.ladder
-    bid_ok, ask_ok = side_permissions(position_lots, inv.max_long_lots, inv.max_short_lots)
-    reasons = []
-    if not bid_ok:
-        reasons.append("bid:off:long limit")
-    if not ask_ok:
-        reasons.append("ask:off:short limit")
+    bid_room = inv.max_long_lots - position_lots
+    ask_room = inv.max_short_lots + position_lots
     bid_price = centre - half
     ask_price = centre + half
     g_bid, g_ask = guard
-    if g_bid.action != _KEEP:
-        reasons.append(g_bid.reason)
-        bid_ok = bid_ok and g_bid.action == _WIDEN
-        bid_price -= params.guard.widen_ticks * instrument.tick_size_float
-    if g_ask.action != _KEEP:
-        reasons.append(g_ask.reason)
-        ask_ok = ask_ok and g_ask.action == _WIDEN
-        ask_price += params.guard.widen_ticks * instrument.tick_size_float
-    bid_t, ask_t = quotes_to_ticks(bid_price, ask_price, instrument, top.bid_ticks, top.ask_ticks)
+    if bid_room > 0 and ask_room > 0 and g_bid.action is _KEEP and g_ask.action is _KEEP:
+        bid_ok = ask_ok = True
+        reasons = ()
+    else:
+        bid_ok, ask_ok = bid_room > 0, ask_room > 0
+        reasons = []
+        if not bid_ok:
+            reasons.append("bid:off:long limit")
+        if not ask_ok:
+            reasons.append("ask:off:short limit")
+        widen_price = params.guard.widen_ticks * instrument.tick_size_float
+        if g_bid.action is not _KEEP:
+            reasons.append(g_bid.reason)
+            bid_ok = bid_ok and g_bid.action is _WIDEN
+            bid_price -= widen_price
+        if g_ask.action is not _KEEP:
+            reasons.append(g_ask.reason)
+            ask_ok = ask_ok and g_ask.action is _WIDEN
+            ask_price += widen_price
+    bid_t, ask_t = instrument.round_quotes(bid_price, ask_price)
+    best_bid, best_ask = top.bid_ticks, top.ask_ticks
+    if bid_t >= best_ask or ask_t <= best_bid or ask_t <= bid_t or bid_t <= 0:
+        bid_t, ask_t = grid_quotes(bid_price, ask_price, instrument, best_bid, best_ask)
     spacing = lad.spacing_ticks
     if lad.spacing_bps > 0:
         spacing = spacing_ticks_from_bps(
             lad.spacing_bps, signals.fair_mid, instrument.tick_size_float
         )
-    bids = asks = ()
-    if bid_ok and bid_t is not None:
-        bids = ladder(
-            bid_t, -1, lad.levels, spacing, lad.size_lots, inv.max_long_lots - position_lots
-        )
-    if ask_ok and ask_t is not None:
-        asks = ladder(
-            ask_t, 1, lad.levels, spacing, lad.size_lots, inv.max_short_lots + position_lots
-        )
+    levels, size = lad.levels, lad.size_lots
+    bids = ladder(bid_t, -1, levels, spacing, size, bid_room) if bid_ok and bid_t else ()
+    asks = ladder(ask_t, 1, levels, spacing, size, ask_room) if ask_ok and ask_t else ()
     taker = None
     if g_bid.take or g_ask.take:
         taker = _join_order(top, position_lots, inv, params.guard.join_max_lots, guard, reasons)

@@ -205,9 +205,10 @@ def compare(name: str, events: np.ndarray, inst: Instrument, have_hbt: bool) -> 
 
 
 def python_engine_seconds(paths: list[Path]) -> tuple[float, float, int]:
-    """Wall seconds and peak MB of the Python engine (book-mid signals, the same GLFT maker and venue
-    model as :data:`PARAMS`) over the recorded stream's depth diffs and trades, the best
-    of ``REPEATS`` runs as for hftbacktest."""
+    """Wall seconds and peak MB of the Python engine (book-mid signals, the same GLFT
+    maker and venue model as :data:`PARAMS`) over the recorded stream's depth diffs and
+    trades, the best of ``REPEATS`` runs as for hftbacktest. The simulated exchange
+    shares the engine's book, as in :func:`workbench.backtest`."""
     from workbench.core import BestBidOffer, SimulatedClock
     from workbench.data.binance.instruments import SYNC_RULES
     from workbench.engine import Engine, EngineConfig, default_risk_limits
@@ -233,10 +234,11 @@ def python_engine_seconds(paths: list[Path]) -> tuple[float, float, int]:
                           constant_vol_per_sqrt_s=p.sigma_per_sqrt_s)
 
     def run() -> None:
+        engine = Engine(config)
         venue = SimExchange([inst], {key: FeeSchedule(p.maker_fee_bps, p.taker_fee_bps)},
                             ConstantLatency(p.entry_latency_ns, p.response_latency_ns),
-                            ConservativeQueue(), SYNC_RULES, seed=0)
-        run_replay(Engine(config), venue, events, SimulatedClock())
+                            ConservativeQueue(), SYNC_RULES, seed=0, books=engine.syncs)
+        run_replay(engine, venue, events, SimulatedClock())
 
     seconds, mb = best_of(run)
     return seconds, mb, len(events)

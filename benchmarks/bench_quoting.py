@@ -23,7 +23,6 @@ from workbench.quoting.glft import exact_table
 from workbench.quoting.simulation import simulate_as_paper
 from workbench.strategies import MakerParams, TopOfBook, ToxicGuard, quote
 
-
 ROUNDS = 5
 
 

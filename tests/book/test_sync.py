@@ -71,3 +71,22 @@ def test_crossed_updates_are_counted():
     sync.on_snapshot(snap(100))
     sync.on_delta(diff(100, 101, prev=99, bid=(105, 1)))
     assert sync.book.crossed and sync.stats.crossed_updates == 1
+
+
+def test_one_event_offered_twice_is_applied_once_but_a_repeat_is_a_gap():
+    """Two readers sharing a book: the second finds each event applied, with the same
+    answer; a diff repeated by the feed (another object) is still a gap."""
+    sync = BookSync(BINANCE_SPOT)
+    first = snap(10)
+    assert sync.on_snapshot(first) and sync.on_snapshot(first)
+    assert sync.stats.snapshots == 1
+    d = diff(11, 12, bid=(100, 7))
+    assert sync.on_delta(d) and sync.on_delta(d)
+    assert sync.stats.deltas_applied == 1 and sync.last_update_id == 12 and sync.synced
+    gap = diff(14, 15)
+    assert not sync.on_delta(gap) and not sync.on_delta(gap)
+    assert sync.stats.gap_count == 1 and len(sync._buffer) == 1
+    sync.on_snapshot(snap(13))
+    repeat = diff(14, 15)
+    assert not sync.on_delta(repeat)  # equal to the one applied, not the same object
+    assert sync.stats.gap_count == 2

@@ -107,7 +107,8 @@ class BookSync:
         Diffs kept while waiting for a snapshot; older ones are dropped and counted.
     """
 
-    __slots__ = ("_awaiting_first", "_buffer", "_last_id", "book", "rule", "state", "stats")
+    __slots__ = ("_awaiting_first", "_buffer", "_last_changed", "_last_event", "_last_id", "book",
+                 "rule", "state", "stats")
 
     def __init__(self, rule: SyncRule, venue: str = "", symbol: str = "",
                  max_buffer: int = 100_000) -> None:
@@ -118,6 +119,8 @@ class BookSync:
         self._buffer: deque[BookDelta] = deque(maxlen=max_buffer)
         self._last_id = -1
         self._awaiting_first = False
+        self._last_event: BookDelta | BookSnapshot | None = None
+        self._last_changed = False
 
     @property
     def synced(self) -> bool:
@@ -134,7 +137,30 @@ class BookSync:
 
         A snapshot older than the book already reflects is ignored. Buffered diffs are
         then replayed: stale ones dropped, the first one checked against the snapshot.
+        The very event object just taken, offered again, is answered as the first time
+        without being applied twice (see :meth:`on_delta`).
         """
+        if snap is self._last_event:
+            return self._last_changed
+        changed = self._on_snapshot(snap)
+        self._last_event, self._last_changed = snap, changed
+        return changed
+
+    def on_delta(self, delta: BookDelta) -> bool:
+        """Apply a diff if it continues the book; returns True when the book changed.
+
+        The very event object just taken, offered again, is answered as the first time
+        without being applied twice: two readers of one stream (a simulated exchange and
+        an engine in a backtest) can share one book, the first to see each event applying
+        it. A diff that merely repeats an earlier one is a different object and a gap.
+        """
+        if delta is self._last_event:
+            return self._last_changed
+        changed = self._on_delta(delta)
+        self._last_event, self._last_changed = delta, changed
+        return changed
+
+    def _on_snapshot(self, snap: BookSnapshot) -> bool:
         self.stats.snapshots += 1
         if self.state is SyncState.SYNCED and snap.last_update_id <= self._last_id:
             return False
@@ -145,11 +171,10 @@ class BookSync:
         buffered = list(self._buffer)
         self._buffer.clear()
         for delta in buffered:
-            self.on_delta(delta)
+            self._on_delta(delta)
         return True
 
-    def on_delta(self, delta: BookDelta) -> bool:
-        """Apply a diff if it continues the book; returns True when the book changed."""
+    def _on_delta(self, delta: BookDelta) -> bool:
         if self.state is not SyncState.SYNCED:
             if len(self._buffer) == self._buffer.maxlen:
                 self.stats.deltas_buffered_dropped += 1

@@ -214,7 +214,7 @@ def backtest(
     fee = fees or FeeSchedule(maker_bps=2.0, taker_bps=5.0)
     venue = SimExchange(instruments, {i.key: fee for i in instruments},
                         latency or ConstantLatency(5_000_000, 5_000_000),
-                        queue or ConservativeQueue(), SYNC_RULES, seed)
+                        queue or ConservativeQueue(), SYNC_RULES, seed, books=engine.syncs)
     clock = SimulatedClock()
     try:
         if journal is not None:

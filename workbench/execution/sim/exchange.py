@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 
 from workbench.book.l2 import L2Book
-from workbench.book.sync import SyncRule
+from workbench.book.sync import BookSync, SyncRule
 from workbench.core.commands import (
     Amend,
     Cancel,
@@ -78,6 +78,14 @@ class SimExchange:
         Seeds the latency draws and the queue draws (two independent streams).
     name : str
         The venue's name.
+    books : mapping, optional
+        ``(venue, symbol) -> BookSync`` to use instead of keeping books of its own, for
+        instruments found there: an engine's books in a backtest or paper run, where the
+        exchange and the engine read the same events in the same order. The exchange
+        must be shown each event before the engine (as
+        :class:`~workbench.engine.replay_driver.Stepper` does): it applies the event and
+        the engine's turn finds it applied. One book then serves both, as their two books
+        would hold the same levels at every step.
 
     Raises
     ------
@@ -88,7 +96,8 @@ class SimExchange:
     def __init__(self, instruments: Iterable[Instrument],
                  fees: Mapping[tuple[str, str], FeeSchedule], latency: LatencyModel,
                  queue: QueueModel, sync_rules: Mapping[str, SyncRule], seed: int,
-                 name: str = "sim") -> None:
+                 name: str = "sim",
+                 books: Mapping[tuple[str, str], BookSync] | None = None) -> None:
         self.name = name
         self.latency = latency
         self.queue = queue
@@ -106,7 +115,7 @@ class SimExchange:
                 raise ValidationError(f"no book sync rule for venue {inst.venue!r}")
             self._matchers[inst.key] = InstrumentMatcher(
                 inst, fees[inst.key], sync_rules[inst.venue], queue, queue_rng,
-                self._register, fill_ids)
+                self._register, fill_ids, books.get(inst.key) if books else None)
         if not self._matchers:
             raise ValidationError("SimExchange needs at least one instrument")
         # Commands in flight: (arrival_ns, response_ns, command), arrival non-decreasing.

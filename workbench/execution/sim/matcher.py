@@ -100,6 +100,9 @@ class InstrumentMatcher:
         Shared register of order ids, told when an order fills completely.
     fill_ids : iterator of int
         Shared source of venue-unique fill ids.
+    sync : BookSync, optional
+        A book to share with another reader of the same stream (see
+        :class:`~workbench.execution.sim.exchange.SimExchange`); a book of its own if None.
     """
 
     __slots__ = ("_fill_ids", "_queue", "_register", "_rng", "ask", "bid", "fees",
@@ -107,10 +110,11 @@ class InstrumentMatcher:
 
     def __init__(self, instrument: Instrument, fees: FeeSchedule, rule: SyncRule,
                  queue: QueueModel, rng: random.Random, register: OrderRegister,
-                 fill_ids: Iterator[int]) -> None:
+                 fill_ids: Iterator[int], sync: BookSync | None = None) -> None:
         self.instrument = instrument
         self.fees = fees
-        self.sync = BookSync(rule, instrument.venue, instrument.symbol)
+        self.sync = sync if sync is not None else BookSync(rule, instrument.venue,
+                                                           instrument.symbol)
         self.bid = _Side(True)
         self.ask = _Side(False)
         self._queue = queue

@@ -15,6 +15,7 @@ from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
 from workbench.engine import Engine, EngineConfig, Session, backtest, default_risk_limits
 from workbench.engine.demo import DEMO_FEES, DEMO_MAKER, DEMO_ORDERS, DEMO_QUOTE
 from workbench.engine.recorder import RunRecorder
+from workbench.engine.replay_driver import run_replay
 from workbench.execution.journal import RiskEvent, RiskEventKind, read_records, recover
 from workbench.execution.risk import InstrumentLimits, RiskLimits
 from workbench.execution.sim import ConservativeQueue, ConstantLatency, SimExchange
@@ -280,3 +281,32 @@ def test_session_tunes_the_running_engine_between_events(events):
     assert any("gamma" in e for e in session.stats.errors)
     snap = engine.snapshot()
     assert snap.params.glft_params.gamma == 0.2 and snap.ts_ns == events[5999].local_ts_ns
+
+
+def test_reports_arriving_together_are_applied_then_decided_on_once(events):
+    class Counting(Engine):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.batches, self.report_decisions, self._in_reports = [], 0, False
+
+        def on_reports(self, reports, now_ns):
+            self.batches.append(len(reports))
+            self._in_reports = True
+            try:
+                return super().on_reports(reports, now_ns)
+            finally:
+                self._in_reports = False
+
+        def _decide(self, now):
+            self.report_decisions += self._in_reports
+            return super()._decide(now)
+
+    quoted = binance_instrument(*DEMO_QUOTE)
+    engine = Counting(EngineConfig(INSTRUMENTS, DEMO_QUOTE, DEMO_MAKER,
+                                   default_risk_limits(quoted, DEMO_MAKER), SYNC_RULES,
+                                   orders=DEMO_ORDERS))
+    venue = SimExchange(INSTRUMENTS, {i.key: DEMO_FEES for i in INSTRUMENTS}, LATENCY,
+                        ConservativeQueue(), SYNC_RULES, seed=3, books=engine.syncs)
+    run_replay(engine, venue, events, SimulatedClock())
+    assert max(engine.batches) > 1  # an ack and its fill, acks of one requote, ...
+    assert 0 < engine.report_decisions <= len(engine.batches) < sum(engine.batches)

@@ -19,8 +19,8 @@ class CountingEngine:
         self.market.append(event)
         return [Cancel(len(self.market), "v", "S", event.local_ts_ns)]
 
-    def on_report(self, report, now_ns):
-        self.reports.append(report)
+    def on_reports(self, reports, now_ns):
+        self.reports.extend(reports)
         return []
 
     def on_timer(self, now_ns):

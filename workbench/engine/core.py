@@ -155,19 +155,29 @@ class Engine:
 
     def on_report(self, report: Report, now_ns: int) -> list[Command]:
         """A venue report reached us; returns the commands to send now."""
+        return self.on_reports((report,), now_ns)
+
+    def on_reports(self, reports: Iterable[Report], now_ns: int) -> list[Command]:
+        """Venue reports that reached us together; each is journaled and applied in
+        order, then the engine decides once if any changed our orders."""
         self.ctx.now_ns = now_ns
-        if self.journal is not None:
-            self.journal.append(report)
-        update = self.orders.on_report(report)
-        if update is not None and update.fill is not None:
-            fill = update.fill
-            self.portfolio.on_fill(fill)
-            self.recent_fills.append(fill)
-            if self.recorder is not None:
-                self.recorder.on_fill(fill)
-        elif type(report) is Rejected and self.recorder is not None:
-            self.recorder.on_reject(report)
-        if update is None or self.signals is None:
+        journal, recorder, orders = self.journal, self.recorder, self.orders
+        changed = False
+        for report in reports:
+            if journal is not None:
+                journal.append(report)
+            update = orders.on_report(report)
+            if update is not None:
+                changed = True
+                fill = update.fill
+                if fill is not None:
+                    self.portfolio.on_fill(fill)
+                    self.recent_fills.append(fill)
+                    if recorder is not None:
+                        recorder.on_fill(fill)
+            if type(report) is Rejected and recorder is not None:
+                recorder.on_reject(report)
+        if not changed or self.signals is None:
             return []
         return self._decide(now_ns)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from workbench.core.commands import Command, Report
@@ -15,8 +16,8 @@ class EngineCore(Protocol):
         """A market event arrived (at its ``local_ts_ns``)."""
         ...
 
-    def on_report(self, report: Report, now_ns: int) -> list[Command]:
-        """A venue report reached us at ``now_ns``."""
+    def on_reports(self, reports: Sequence[Report], now_ns: int) -> list[Command]:
+        """Venue reports that reached us together at ``now_ns``, in order."""
         ...
 
     def on_timer(self, now_ns: int) -> list[Command]:

@@ -2,8 +2,10 @@
 
 :class:`Stepper` owns the time line of one run: market events at their ``local_ts_ns``,
 venue reports at the time they reach us. Before each market event every report due at
-or before it is delivered, each at its own due time, so the engine sees exactly what it
-would have seen live and submits its commands at the time it decided them. The replay
+or before it is delivered, each at its own due time (the reports due at one time in one
+batch, as a live engine drains what has arrived before it decides), so the engine sees
+exactly what it would have seen live and submits its commands at the time it decided
+them. The replay
 driver and the paper session both step through it, which is why a backtest and a paper
 run on the same data and seed give the same fills.
 """
@@ -75,9 +77,9 @@ class Stepper:
             if self._advance is not None:
                 self._advance(max(due, clock.now_ns()))
             now = clock.now_ns()
-            for report in venue.poll(now):
-                self.reports += 1
-                self.submit(self.engine.on_report(report, now), now)
+            reports = venue.poll(now)
+            self.reports += len(reports)
+            self.submit(self.engine.on_reports(reports, now), now)
 
     def market(self, event: MarketEvent) -> None:
         """One market event: due reports first, the timer if due, then the event."""

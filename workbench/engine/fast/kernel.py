@@ -43,8 +43,8 @@ until a message with a clear only (a sequence gap).
   maker fills at our price. Fees are ``notional * bps / 1e4``, notional
   ``price_ticks * size_lots * tick_size * lot_size`` (linear instruments only).
 
-**Strategy** (after every local message, and after every report that changes one of our
-orders, at its arrival; it knows only reported fills). With both local sides present and
+**Strategy** (after every local message, and after the reports arriving at one time when
+they change one of our orders; it knows only reported fills). With both local sides present and
 uncrossed: mid ``m = (best_bid + best_ask) / 2 * tick_size``, volatility ``σ``
 (constant, or :class:`~workbench.estimators.volatility.EwmaVolatility` of ``log m`` once
 it has ``vol_min_returns`` grid returns, ``sqrt(variance / grid_s)``), ``σ_p = m·σ``,
@@ -169,7 +169,12 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
                                  fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st)
             continue
         if t_rep <= t_feed_lo:
-            local_report(rq, lo, fills_i, fills_f, vs, tick_size, lot_size, st)
+            # Every report arriving at t_rep, then one decision if our orders changed.
+            while True:
+                local_report(rq, lo, fills_i, fills_f, vs, tick_size, lot_size, st)
+                if st[S_RQ_HEAD] == st[S_RQ_TAIL] or \
+                        rq[st[S_RQ_HEAD] & (QUEUE_CAPACITY - 1), 0] != t_rep:
+                    break
             if st[S_DIRTY]:  # our orders changed: decide again now
                 bid, ask, _, _ = targets(lo_bbo, vs, st, qc, fp, ip, tick_size)
                 requote(t_rep, bid, ask, lo, cq, st, ip, scratch)

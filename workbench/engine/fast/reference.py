@@ -298,7 +298,11 @@ class _Sim:
                 t, _, _, item = heapq.heappop(self.heap)
                 if source == _COMMAND:
                     self.exchange.command(t, *item)
-                elif self._on_report(*item):  # our orders changed: decide again now
+                    continue
+                changed = self._on_report(*item)
+                while self.heap and self.heap[0][:2] == (t, _REPORT):  # all arriving at t
+                    changed = self._on_report(*heapq.heappop(self.heap)[3]) or changed
+                if changed:  # our orders changed: decide again now
                     bid, ask, _, _ = self._quotes()
                     self._reconcile(t, bid, ask)
                     self.last_targets = (bid, ask)

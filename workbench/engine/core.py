@@ -153,10 +153,6 @@ class Engine:
         self.latency_count += 1
         return commands
 
-    def on_report(self, report: Report, now_ns: int) -> list[Command]:
-        """A venue report reached us; returns the commands to send now."""
-        return self.on_reports((report,), now_ns)
-
     def on_reports(self, reports: Iterable[Report], now_ns: int) -> list[Command]:
         """Venue reports that reached us together; each is journaled and applied in
         order, then the engine decides once if any changed our orders."""

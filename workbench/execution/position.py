@@ -23,15 +23,9 @@ from workbench.core.instruments import Instrument, InstrumentKind
 
 
 @dataclass
-class Position:
-    """Inventory, average entry price, realised PnL and fees, in quote currency.
-
-    Parameters
-    ----------
-    instrument : Instrument
-        A spot, linear or option instrument (inverse contracts settle in the coin: use
-        :class:`InversePosition`).
-    """
+class _Holding:
+    """What both accountings keep: inventory, average entry price, realised PnL, fees
+    (in the settlement currency) and the traded volume."""
 
     instrument: Instrument
     size_lots: int = 0
@@ -42,15 +36,43 @@ class Position:
     volume_quote: float = 0.0
     fills: int = 0
 
+    @property
+    def size(self) -> float:
+        """Inventory in base units, or contracts for an inverse contract (negative when
+        short)."""
+        return self.size_lots * self.instrument.lot_size_float
+
+    def unrealised_pnl(self, mark_price: float) -> float:
+        """PnL of the open inventory at ``mark_price``, settlement currency."""
+        raise NotImplementedError
+
+    def marked_pnl(self, mark_price: float) -> float:
+        """Realised plus unrealised PnL, net of fees, settlement currency."""
+        return self.realised_pnl + self.unrealised_pnl(mark_price) - self.fees
+
+    def _count(self, size_lots: int, volume_quote: float, fee: float) -> None:
+        """Count one fill in the volume and fee totals."""
+        self.fills += 1
+        self.fees += fee
+        self.volume_lots += size_lots
+        self.volume_quote += volume_quote
+
+
+@dataclass
+class Position(_Holding):
+    """Inventory, average entry price, realised PnL and fees, in quote currency.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        A spot, linear or option instrument (inverse contracts settle in the coin: use
+        :class:`InversePosition`).
+    """
+
     def __post_init__(self) -> None:
         if self.instrument.kind is InstrumentKind.INVERSE_PERP:
             raise ValidationError("Position accounts linear instruments only; "
                                   "use InversePosition for inverse contracts")
-
-    @property
-    def size(self) -> float:
-        """Inventory in base units (negative when short)."""
-        return self.size_lots * self.instrument.lot_size_float
 
     def on_fill(self, side: Side, price_ticks: int, size_lots: int, fee: float) -> None:
         """Book a fill; ``fee`` in quote currency (negative for a rebate)."""
@@ -58,10 +80,7 @@ class Position:
         price = price_ticks * inst.tick_size_float
         qty = size_lots * inst.lot_size_float
         signed = int(side) * size_lots
-        self.fills += 1
-        self.fees += fee
-        self.volume_lots += size_lots
-        self.volume_quote += price * qty
+        self._count(size_lots, price * qty, fee)
         old = self.size_lots
         new = old + signed
         if old == 0 or (old > 0) == (signed > 0):
@@ -81,10 +100,6 @@ class Position:
         """PnL of the open inventory at ``mark_price``, quote currency."""
         return (mark_price - self.avg_price) * self.size if self.size_lots else 0.0
 
-    def marked_pnl(self, mark_price: float) -> float:
-        """Realised plus unrealised PnL, net of fees, quote currency."""
-        return self.realised_pnl + self.unrealised_pnl(mark_price) - self.fees
-
     def notional(self, mark_price: float) -> float:
         """Absolute value of the inventory at ``mark_price``, quote currency."""
         return abs(self.size) * mark_price
@@ -95,7 +110,7 @@ class Position:
 
 
 @dataclass
-class InversePosition:
+class InversePosition(_Holding):
     """Inventory and PnL of an inverse contract, settled in the coin (Binance COIN-M).
 
     Sizes are in lots of contracts, each worth ``instrument.contract_value`` USD. PnL and
@@ -108,14 +123,6 @@ class InversePosition:
         An :attr:`InstrumentKind.INVERSE_PERP` instrument.
     """
 
-    instrument: Instrument
-    size_lots: int = 0
-    avg_price: float = 0.0
-    realised_pnl: float = 0.0
-    fees: float = 0.0
-    volume_lots: int = 0
-    volume_quote: float = 0.0
-    fills: int = 0
     #: Coin paid (long) or received (short) for the open contracts at their entry prices.
     cost_coin: float = field(default=0.0, repr=False)
 
@@ -124,20 +131,12 @@ class InversePosition:
             raise ValidationError("InversePosition accounts inverse contracts only")
         self._usd_per_lot = self.instrument.lot_size_float * float(self.instrument.contract_value)
 
-    @property
-    def size(self) -> float:
-        """Inventory in contracts (negative when short)."""
-        return self.size_lots * self.instrument.lot_size_float
-
     def on_fill(self, side: Side, price_ticks: int, size_lots: int, fee: float) -> None:
         """Book a fill; ``fee`` in the coin (negative for a rebate)."""
         price = price_ticks * self.instrument.tick_size_float
         usd = size_lots * self._usd_per_lot
         signed = int(side) * size_lots
-        self.fills += 1
-        self.fees += fee
-        self.volume_lots += size_lots
-        self.volume_quote += usd
+        self._count(size_lots, usd, fee)
         old = self.size_lots
         new = old + signed
         if old == 0 or (old > 0) == (signed > 0):
@@ -162,10 +161,6 @@ class InversePosition:
             return 0.0
         direction = 1 if self.size_lots > 0 else -1
         return direction * (self.cost_coin - abs(self.size_lots) * self._usd_per_lot / mark_price)
-
-    def marked_pnl(self, mark_price: float) -> float:
-        """Realised plus unrealised PnL, net of fees, in the coin."""
-        return self.realised_pnl + self.unrealised_pnl(mark_price) - self.fees
 
     def notional(self, mark_price: float) -> float:
         """Face value of the open contracts in USD (independent of the price)."""

@@ -49,7 +49,24 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), 0.0)
 
 
-class OrderFlowImbalance:
+class _DecayedFlow:
+    """What both flow estimators keep: the streams, their notional conventions, the decay
+    rate, and the time of the last update of each stream and of the aggregate."""
+
+    __slots__ = ("_index", "_inv", "_npl", "_rate", "_tick", "_ts", "_vts", "names")
+
+    def __init__(self, streams: StreamSet, half_life_s: float) -> None:
+        self.names = streams.names
+        self._index = streams.index()
+        self._rate = decay_rate_per_ns(half_life_s)
+        self._npl = list(streams.notional_per_lot)
+        self._inv = list(streams.inverse)
+        self._tick = list(streams.tick_sizes)
+        self._vts = [0] * len(streams)
+        self._ts = 0
+
+
+class OrderFlowImbalance(_DecayedFlow):
     """Streaming CKS order-flow imbalance per stream and across streams.
 
     Parameters
@@ -58,25 +75,15 @@ class OrderFlowImbalance:
     params : ImbalanceParams
     """
 
-    __slots__ = ("_a", "_abs", "_d", "_index", "_inv", "_npl", "_prev", "_rate", "_tick",
-                 "_ts", "_va", "_vd", "_vts", "names")
+    __slots__ = ("_a", "_d", "_prev", "_va", "_vd")
 
     def __init__(self, streams: StreamSet, params: ImbalanceParams | None = None) -> None:
-        p = params or ImbalanceParams()
+        super().__init__(streams, (params or ImbalanceParams()).ofi_half_life_s)
         n = len(streams)
-        self.names = streams.names
-        self._index = streams.index()
-        self._rate = decay_rate_per_ns(p.ofi_half_life_s)
-        self._npl = list(streams.notional_per_lot)
-        self._inv = list(streams.inverse)
-        self._tick = list(streams.tick_sizes)
         self._prev: list[tuple[int, int, int, int] | None] = [None] * n
         self._vd = [0.0] * n
         self._va = [0.0] * n
-        self._vts = [0] * n
         self._d = self._a = 0.0
-        self._abs = 0.0
-        self._ts = 0
 
     def update(self, event: MarketEvent) -> None:
         """Take an event; only valid bbo events of known streams contribute."""
@@ -121,7 +128,7 @@ class OrderFlowImbalance:
         return {n: (d / a if a > 0.0 else 0.0) for n, d, a in zip(self.names, self._vd, self._va)}
 
 
-class TradeFlowImbalance:
+class TradeFlowImbalance(_DecayedFlow):
     """Streaming signed aggressor-volume imbalance per stream and across streams.
 
     Parameters
@@ -130,23 +137,14 @@ class TradeFlowImbalance:
     params : ImbalanceParams
     """
 
-    __slots__ = ("_b", "_index", "_inv", "_npl", "_rate", "_s", "_tick", "_ts", "_vb",
-                 "_vs", "_vts", "names", "rejected")
+    __slots__ = ("_b", "_s", "_vb", "_vs", "rejected")
 
     def __init__(self, streams: StreamSet, params: ImbalanceParams | None = None) -> None:
-        p = params or ImbalanceParams()
+        super().__init__(streams, (params or ImbalanceParams()).trade_half_life_s)
         n = len(streams)
-        self.names = streams.names
-        self._index = streams.index()
-        self._rate = decay_rate_per_ns(p.trade_half_life_s)
-        self._npl = list(streams.notional_per_lot)
-        self._inv = list(streams.inverse)
-        self._tick = list(streams.tick_sizes)
         self._vb = [0.0] * n
         self._vs = [0.0] * n
-        self._vts = [0] * n
         self._b = self._s = 0.0
-        self._ts = 0
         self.rejected = 0
 
     def update(self, event: MarketEvent) -> None:

@@ -189,27 +189,20 @@ def quotes_to_ticks(
         raise ValidationError(f"bid {bid_price!r} must be below ask {ask_price!r}")
     if best_bid_ticks >= best_ask_ticks:
         raise ValidationError(f"book is crossed or locked: {best_bid_ticks} >= {best_ask_ticks}")
-    return grid_quotes(bid_price, ask_price, instrument, best_bid_ticks, best_ask_ticks)
-
-
-def grid_quotes(
-    bid_price: float,
-    ask_price: float,
-    instrument: Instrument,
-    best_bid_ticks: int,
-    best_ask_ticks: int,
-) -> tuple[int | None, int | None]:
-    """:func:`quotes_to_ticks` for callers that have already checked ``bid_price <
-    ask_price`` and ``best_bid_ticks < best_ask_ticks`` (the maker's hot path).
-
-    Raises
-    ------
-    ValidationError
-        If a price is not finite.
-    """
     bid_grid, ask_grid = instrument.round_quotes(bid_price, ask_price)
-    bid_ticks = min(bid_grid, best_ask_ticks - 1)
-    ask_ticks = max(ask_grid, best_bid_ticks + 1)
+    return clamp_quote_ticks(bid_grid, ask_grid, best_bid_ticks, best_ask_ticks)
+
+
+def clamp_quote_ticks(
+    bid_ticks: int, ask_ticks: int, best_bid_ticks: int, best_ask_ticks: int
+) -> tuple[int | None, int | None]:
+    """Quotes already on the grid, held off the book and apart as :func:`quotes_to_ticks`
+    holds them: the bid below the best ask, the ask above the best bid and the bid, and
+    ``None`` for a side with no positive price. The caller has checked
+    ``best_bid_ticks < best_ask_ticks``.
+    """
+    bid_ticks = min(bid_ticks, best_ask_ticks - 1)
+    ask_ticks = max(ask_ticks, best_bid_ticks + 1)
     if ask_ticks <= bid_ticks:  # only reachable through grid-snapping of near-tick prices
         ask_ticks = bid_ticks + 1
     return (bid_ticks if bid_ticks > 0 else None), (ask_ticks if ask_ticks > 0 else None)

@@ -23,7 +23,7 @@ from functools import cached_property
 
 from workbench.core import Instrument, Side, ValidationError
 from workbench.estimators.signals import Signals
-from workbench.quoting.avellaneda_stoikov import grid_quotes
+from workbench.quoting.avellaneda_stoikov import clamp_quote_ticks
 from workbench.quoting.glft import approx_scale_price, base_offset_price
 from workbench.quoting.inventory import (
     InventoryParams,
@@ -221,8 +221,8 @@ def _assemble(
             ask_price += widen_price
     bid_t, ask_t = instrument.round_quotes(bid_price, ask_price)
     best_bid, best_ask = top.bid_ticks, top.ask_ticks
-    if bid_t >= best_ask or ask_t <= best_bid or ask_t <= bid_t or bid_t <= 0:
-        bid_t, ask_t = grid_quotes(bid_price, ask_price, instrument, best_bid, best_ask)
+    if bid_t >= best_ask or ask_t <= best_bid or ask_t <= bid_t or bid_t <= 0:  # rare
+        bid_t, ask_t = clamp_quote_ticks(bid_t, ask_t, best_bid, best_ask)
     spacing = lad.spacing_ticks
     if lad.spacing_bps > 0:
         spacing = spacing_ticks_from_bps(

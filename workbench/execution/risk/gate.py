@@ -197,9 +197,6 @@ class RiskGate:
         now, last = ctx.now_ns, market.last_update_ns
         bid, ask = market.bid_ticks, market.ask_ticks
         stale_after = self.limits.stale_after_ns
-        if ((ks is None or not ks.halted) and 0 <= last and now - last <= stale_after
-                and not (bid > 0 and ask > 0 and bid >= ask) and market.fair_mid_ticks > 0):
-            return ()
         reasons = []
         if ks is not None and ks.halted:
             reasons.append(f"halted: {ks.reason}")

@@ -22,7 +22,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from workbench.core.commands import Amend, Cancel, Command, CommandKind, Place, Rejected
+from workbench.core.commands import (
+    Amend,
+    Cancel,
+    Command,
+    CommandKind,
+    Place,
+    RejectCode,
+    Rejected,
+)
 from workbench.core.events import Side
 from workbench.execution.risk.band import band_distance_bps, within_band
 from workbench.execution.risk.context import RiskContext
@@ -213,4 +221,4 @@ class RiskGate:
 
 def _reject(command: Place | Amend, reason: str, transient: bool = False) -> Rejected:
     kind = CommandKind.PLACE if type(command) is Place else CommandKind.AMEND
-    return Rejected(command.order_id, kind, reason, command.ts_ns, transient)
+    return Rejected(command.order_id, kind, reason, command.ts_ns, transient, RejectCode.RISK)

@@ -213,7 +213,9 @@ class Harness:
     def settle(self, rounds: int = 40) -> None:
         """Answer everything ('done'), stepping time past the ack timeout, until no order
         is left and no command is waiting (the kill switch's flattening included)."""
-        timeout = self.orders.config.ack_timeout_ns
+        cfg = self.orders.config
+        timeout = max(cfg.ack_timeout_ns, cfg.unknown_retry_ns)
+        rounds += cfg.unknown_timeout_ns // timeout  # orders in doubt settle by timeout
         for _ in range(rounds):
             while self.venue.inbox:
                 self.venue.process("done", self.now_ns)

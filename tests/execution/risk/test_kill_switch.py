@@ -16,7 +16,8 @@ MS = 1_000_000
 LIMITS = RiskLimits({INST.key: InstrumentLimits(20, 1e9, 5, 50.0, 10)},
                     max_total_notional_quote=1e9, max_loss_quote=1e9, max_drawdown_quote=1e9,
                     orders_per_s=1000.0, order_burst=50, stale_after_ns=10**15)
-CONFIG = OrderManagerConfig(ack_timeout_ns=50 * MS)
+CONFIG = OrderManagerConfig(ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                            unknown_timeout_ns=500 * MS)
 LADDER = TargetQuotes(((999, 2), (998, 2)), ((1001, 2), (1002, 2)), None, ())
 
 
@@ -115,7 +116,8 @@ def test_unflattenable_positions_are_reported():
 @given(st.data(), st.booleans(), st.booleans())
 def test_after_any_history_a_trip_leaves_nothing_working_and_blocks_new_orders(
         data, flatten, amend):
-    config = OrderManagerConfig(ack_timeout_ns=50 * MS, amend_supported=amend)
+    config = OrderManagerConfig(ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                                unknown_timeout_ns=500 * MS, amend_supported=amend)
     h = Harness(LIMITS, config)
     drive(h, data, 40, lambda h: None)
     h.send(h.kill.trip("test", h.ctx, flatten=flatten))

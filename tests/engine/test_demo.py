@@ -4,8 +4,8 @@ from workbench.engine.demo import run_demo
 def test_demo_prints_a_summary_and_writes_the_journal(tmp_path, capsys):
     result = run_demo(tmp_path)
     out = capsys.readouterr().out
-    for word in ("events", "orders", "fills", "queue wait", "volume", "fees", "inventory",
-                 "PnL", "tick-to-quote", "journal"):
+    for word in ("events", "orders", "fills", "order age at fill", "volume", "fees", "inventory",
+                 "PnL", "engine compute per event", "journal"):
         assert word in out
     journal = tmp_path / "demo" / "journal.sqlite"
     assert journal.exists() and (tmp_path / "demo" / "journal.parquet").exists()

@@ -21,7 +21,7 @@ from workbench.engine.core import Engine
 from workbench.engine.recorder import RunRecorder
 from workbench.engine.replay_driver import run_replay
 from workbench.estimators.stack import StackParams
-from workbench.execution.journal import SessionEvent, SessionMarker, SqliteJournal
+from workbench.execution.journal import SqliteJournal
 from workbench.execution.orders.config import OrderManagerConfig
 from workbench.execution.risk import InstrumentLimits, RiskLimits
 from workbench.execution.sim import (
@@ -99,9 +99,10 @@ class BacktestResult:
         """Key figures: activity, fill realism, PnL, risk (quote currency)."""
         e, r = self.engine, self.recorder
         inst = e.instrument
-        f = self.fills
+        f = self.fills[self.fills["role"] == "quoted"]
+        h = self.fills[self.fills["role"] == "hedge"]
         pos = e.portfolio.position(inst.key)
-        waits = np.asarray(r.waits_ns, dtype=np.float64) / 1e9
+        ages = np.asarray(r.fill_ages_ns, dtype=np.float64) / 1e9
         snap = e.snapshot()
         return {
             "events": self.events,
@@ -111,9 +112,12 @@ class BacktestResult:
             "rejections": sum(r.rejections.values()),
             "rejections_by_reason": dict(r.rejections),
             "fills": len(f),
-            "maker_fills": int((f["liquidity"] == "maker").sum()) if len(f) else 0,
-            "volume_base": float(f["size"].sum()) if len(f) else 0.0,
-            "volume_quote": float((f["price"] * f["size"]).sum()) if len(f) else 0.0,
+            "maker_fills": int((f["liquidity"] == "maker").sum()),
+            "volume_base": float(f["notional_base"].sum()),
+            "volume_quote": float(f["notional_quote"].sum()),
+            "hedge_fills": len(h),
+            "hedge_volume_base": float(h["notional_base"].sum()),
+            "hedge_volume_quote": float(h["notional_quote"].sum()),
             "fees_quote": e.portfolio.fees_quote,
             "inventory_base": pos.size,
             "realised_pnl_quote": e.portfolio.realised_pnl_quote,
@@ -121,10 +125,11 @@ class BacktestResult:
             "max_drawdown_quote": float((self.series["equity"].cummax()
                                          - self.series["equity"]).max())
             if len(self.series) else 0.0,
-            "queue_wait_p50_s": float(np.median(waits)) if len(waits) else math.nan,
-            "queue_wait_p90_s": float(np.percentile(waits, 90)) if len(waits) else math.nan,
-            "tick_to_quote_p50_us": snap.latency_p50_ns / 1e3,
-            "tick_to_quote_p99_us": snap.latency_p99_ns / 1e3,
+            "order_age_at_fill_p50_s": float(np.median(ages)) if len(ages) else math.nan,
+            "order_age_at_fill_p90_s": (float(np.percentile(ages, 90)) if len(ages)
+                                        else math.nan),
+            "engine_compute_p50_us": snap.compute_p50_ns / 1e3,
+            "engine_compute_p99_us": snap.compute_p99_ns / 1e3,
             "anomalies": snap.anomalies,
         }
 
@@ -206,7 +211,7 @@ def backtest(
                           risk or default_risk_limits(quoted, maker, hedge_instruments),
                           SYNC_RULES, stack or StackParams(), orders or OrderManagerConfig(),
                           hedge=hedge, hedge_on=tuple(hedge_on))
-    recorder = RunRecorder(quoted, sample_ns=int(sample_ms * 1e6))
+    recorder = RunRecorder(quoted, sample_ns=int(sample_ms * 1e6), instruments=instruments)
     journal = None
     if journal_path is not None:
         journal = SqliteJournal(journal_path, synchronous="OFF")
@@ -217,11 +222,9 @@ def backtest(
                         queue or ConservativeQueue(), SYNC_RULES, seed, books=engine.syncs)
     clock = SimulatedClock()
     try:
-        if journal is not None:
-            journal.append(SessionMarker(SessionEvent.START, "backtest", 0))
+        engine.start("backtest", 0)
         n = run_replay(engine, venue, events, clock, config.timer_interval_ns)
-        if journal is not None:
-            journal.append(SessionMarker(SessionEvent.STOP, "backtest", clock.now_ns()))
+        engine.stop("backtest", clock.now_ns())
     finally:
         if journal is not None:
             journal.close()

@@ -3,14 +3,20 @@
 For every market event the engine updates the event's book, the estimators and the
 market state the risk gate reads, then decides: the kill switch may trip (loss or
 drawdown), quotes are pulled when the risk gate says the quoted book cannot be trusted
-(stale, crossed, no fair mid, halted), otherwise the maker turns the Signals snapshot,
-the top of book and the inventory into target quotes and the order manager into place,
-amend and cancel commands. Every command passes the risk gate; refused ones become
-rejections the order manager sees at once. Commands and rejections are journaled before
-they are returned, reports before they are acted on.
+(stale, crossed, no fair mid, halted) or while quoting is paused, otherwise the maker
+turns the Signals snapshot, the top of book and the inventory into target quotes and the
+order manager into place, amend and cancel commands. Every command passes the risk gate
+once; refused ones become rejections the order manager sees at once.
 
-Nothing here reads the wall clock or draws a random number: the same events give the
-same commands, which is what makes backtest, paper-on-replay and live agree.
+The journal is written a step at a time: every record a step makes (the reports it was
+given, the commands it sends, the gate's rejections, risk events, parameter changes) is
+committed in one transaction before the step returns its commands, so nothing is sent
+that the journal does not hold, and the loop pays one commit per step, not one per
+report.
+
+Nothing here reads the wall clock or draws a random number, unless a ``stale_clock`` is
+given (paper and live: the age of market data is then measured on it): the same events
+give the same commands, which is what makes backtest, paper-on-replay and live agree.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from typing import Any
 import numpy as np
 
 from workbench.book.sync import BookSync
+from workbench.core.clock import Clock
 from workbench.core.commands import Command, Filled, Rejected, Report, TimeInForce
-from workbench.core.errors import WorkbenchError
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
 from workbench.engine.config import EngineConfig
+from workbench.engine.control import QuotingMode
 from workbench.engine.params import replace_path
 from workbench.engine.recorder import RunRecorder
 from workbench.engine.snapshot import EngineSnapshot
@@ -36,17 +43,17 @@ from workbench.estimators.book_mid import BookMidSignals
 from workbench.estimators.signals import Signals
 from workbench.estimators.stack import SignalStack
 from workbench.execution.journal import (
-    OrderStatus,
     ParamChange,
+    Record,
     RiskEvent,
     RiskEventKind,
+    SessionEvent,
+    SessionMarker,
     SqliteJournal,
     VenueOrder,
-    reconcile,
-    recover,
 )
+from workbench.execution.orders.client_ids import ClientIds, new_namespace
 from workbench.execution.orders.manager import OrderManager
-from workbench.execution.orders.state import OrderState
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
@@ -56,9 +63,13 @@ from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
 _DELTA, _SNAPSHOT = BookDelta, BookSnapshot
 _IOC = TimeInForce.IOC
-_FINAL_STATES = {OrderStatus.CANCELLED: OrderState.CANCELED, OrderStatus.FILLED: OrderState.FILLED,
-                 OrderStatus.REJECTED: OrderState.REJECTED}
-_LATENCY_WINDOW = 1 << 16
+_ON, _PULLED, _HELD = QuotingMode.ON, QuotingMode.PULLED, QuotingMode.HELD
+_NOTICE_KINDS = {"presumed_gone": RiskEventKind.ORDER_PRESUMED_GONE,
+                 "revived": RiskEventKind.ORDER_REVIVED}
+_COMPUTE_WINDOW = 1 << 16
+#: The high-water mark is journaled each time it rises by this fraction of the drawdown
+#: limit, so a restart loses less than that of it.
+_HIGH_WATER_STEP = 0.01
 
 
 class Engine:
@@ -73,18 +84,25 @@ class Engine:
         acted on; None keeps no journal (research runs).
     recorder : RunRecorder, optional
         Collects fills, quotes and equity for a result object (backtests); None in live.
+    stale_clock : Clock, optional
+        Measures the age of market data for the stale-data pull: a wall clock in paper
+        and live mode, so that a backlog of old events is not taken for a fresh market.
+        None (backtests) measures it on event time.
 
     Attributes
     ----------
     orders, portfolio, gate, kill_switch, stack, syncs
         The parts, for inspection (read only).
+    quoting : QuotingMode
+        Whether the maker quotes (see :meth:`pull_quotes`, :meth:`hold_quotes`).
     """
 
     def __init__(self, config: EngineConfig, journal: SqliteJournal | None = None,
-                 recorder: RunRecorder | None = None) -> None:
+                 recorder: RunRecorder | None = None, stale_clock: Clock | None = None) -> None:
         self.config = config
         self.journal = journal
         self.recorder = recorder
+        self.stale_clock = stale_clock
         self.instrument = config.quoted
         self.params = config.maker
         self.syncs = {i.key: BookSync(config.sync_rules[i.venue], *i.key)
@@ -103,7 +121,8 @@ class Engine:
         self._quotes = QuoteCache()
         self.orders = OrderManager(config.orders)
         self.portfolio = Portfolio(config.instruments)
-        self.ctx = RiskContext(self.orders, self.portfolio, config.instruments)
+        self.ctx = RiskContext(self.orders, self.portfolio, config.instruments,
+                               books={k: s.book for k, s in self.syncs.items()})
         self.kill_switch = KillSwitch(self.orders, config.risk)
         self.gate = RiskGate(config.risk, self.kill_switch)
         self.signals: Signals | None = None
@@ -111,8 +130,16 @@ class Engine:
         self.pull_reasons: tuple[str, ...] = ()
         self.errors: deque[str] = deque(maxlen=100)
         self.recent_fills: deque[Filled] = deque(maxlen=100)
-        self.latency_ns = np.zeros(_LATENCY_WINDOW, dtype=np.int64)
-        self.latency_count = 0
+        self.compute_ns = np.zeros(_COMPUTE_WINDOW, dtype=np.int64)
+        self.compute_count = 0
+        self.quoting = _ON
+        self.quoting_reason = ""
+        self._sweep_all = False  # while pulled: cancel every order, hedges included (stop)
+        self._resumes: list[tuple[QuotingMode, str, bool]] = []  # modes a resync returns to
+        self.client_ids: ClientIds | None = None
+        self._records: list[Record] = []
+        self._high_water_step = config.risk.max_drawdown_quote * _HIGH_WATER_STEP
+        self._journaled_high_water = 0.0
         self._quote_key = config.quote
         self._quote_sync = self.syncs[config.quote]
         self._quote_market = self.ctx.markets[config.quote]
@@ -147,21 +174,34 @@ class Engine:
                 if self.portfolio.size_lots(key):
                     tick = self._instruments[key].tick_size_float
                     self.portfolio.mark(key, (bid + ask) / 2 * tick)
-        commands = self._decide(now)
+        commands = self._emit(self._decide(now), now)
         elapsed = time.perf_counter_ns() - started
-        self.latency_ns[self.latency_count & (_LATENCY_WINDOW - 1)] = elapsed
-        self.latency_count += 1
+        self.compute_ns[self.compute_count & (_COMPUTE_WINDOW - 1)] = elapsed
+        self.compute_count += 1
         return commands
 
     def on_reports(self, reports: Iterable[Report], now_ns: int) -> list[Command]:
         """Venue reports that reached us together; each is journaled and applied in
         order, then the engine decides once if any changed our orders."""
         self.ctx.now_ns = now_ns
-        journal, recorder, orders = self.journal, self.recorder, self.orders
+        orders = self.orders
+        changed = self._apply_reports(reports, now_ns)
+        commands: list[Command] = []
+        if orders.notices:
+            self._journal_notices(now_ns)
+        if orders.has_urgent:
+            commands += orders.urgent_cancels(now_ns)
+        if changed and self.signals is not None:
+            commands += self._decide(now_ns)
+        return self._emit(commands, now_ns)
+
+    def _apply_reports(self, reports: Iterable[Report], now_ns: int) -> bool:
+        """Journal (in this step's records) and apply reports; whether any changed an
+        order."""
+        records, recorder, orders = self._records, self.recorder, self.orders
         changed = False
         for report in reports:
-            if journal is not None:
-                journal.append(report)
+            records.append(report)
             update = orders.on_report(report)
             if update is not None:
                 changed = True
@@ -173,19 +213,30 @@ class Engine:
                         recorder.on_fill(fill)
             if type(report) is Rejected and recorder is not None:
                 recorder.on_reject(report)
-        if not changed or self.signals is None:
-            return []
-        return self._decide(now_ns)
+        return changed
 
     def on_timer(self, now_ns: int) -> list[Command]:
-        """Time passed: resend what timed out, pull quotes on stale data."""
+        """Time passed: resend what timed out, settle orders in doubt, pull quotes on
+        stale data."""
         self.ctx.now_ns = now_ns
         commands: list[Command] = list(self.orders.check_timeouts(now_ns))
+        if self.orders.notices:
+            self._journal_notices(now_ns)
         if self.signals is not None:
             commands += self._decide(now_ns)
-        return self._screen(commands, now_ns) if commands else commands
+        return self._emit(commands, now_ns)
 
     # -- controls ------------------------------------------------------------------------
+    def check_param(self, path: str, value: Any) -> Any:
+        """The maker parameters with ``path`` set to ``value``, validated; nothing changes.
+
+        Raises
+        ------
+        ValidationError
+            If the path or the value is not valid.
+        """
+        return replace_path(self.params, path, value)
+
     def set_param(self, path: str, value: Any, now_ns: int) -> None:
         """Change one maker parameter by dotted path (validated); journaled first.
 
@@ -195,8 +246,8 @@ class Engine:
             If the path or the value is not valid; nothing changes then.
         """
         params = replace_path(self.params, path, value)
-        if self.journal is not None:
-            self.journal.append(ParamChange.of(path, value, now_ns))
+        self._records.append(ParamChange.of(path, value, now_ns))
+        self._flush()
         self.params = params
         if path.startswith("guard."):
             self.guard = ToxicGuard(params.guard)
@@ -204,74 +255,113 @@ class Engine:
     def trip_kill_switch(self, reason: str, now_ns: int, flatten: bool = False) -> list[Command]:
         """Cancel everything (and flatten if asked); halt until :meth:`rearm`."""
         self.ctx.now_ns = now_ns
-        if self.journal is not None:
-            self.journal.append(RiskEvent(RiskEventKind.KILL_SWITCH_TRIP, reason, now_ns))
-        return self._screen(self.kill_switch.trip(reason, self.ctx, flatten), now_ns)
+        self._records.append(RiskEvent(RiskEventKind.KILL_SWITCH_TRIP, reason, now_ns))
+        return self._emit(self.kill_switch.trip(reason, self.ctx, flatten), now_ns)
 
     def rearm(self, now_ns: int) -> None:
         """Allow trading again after a trip."""
-        if self.journal is not None:
-            self.journal.append(RiskEvent(RiskEventKind.KILL_SWITCH_REARM, "rearmed", now_ns))
+        self._records.append(RiskEvent(RiskEventKind.KILL_SWITCH_REARM, "rearmed", now_ns))
+        self._flush()
         self.kill_switch.rearm()
+
+    def pull_quotes(self, reason: str, now_ns: int, everything: bool = False) -> list[Command]:
+        """Pause quoting and cancel the resting quotes (journaled); :meth:`resume_quoting`
+        quotes again.
+
+        Reports, timers, order timeouts, the stale-data pull and the kill switch keep
+        working. With ``everything`` (a stop) every live order is cancelled, hedges
+        included, now and at every later step, until none is left.
+        """
+        self.ctx.now_ns = now_ns
+        self.quoting, self.quoting_reason, self._sweep_all = _PULLED, reason, everything
+        self._records.append(SessionMarker(SessionEvent.PAUSE, "", now_ns,
+                                           reason=f"pulled: {reason}"))
+        commands = self._decide(now_ns) if self.signals is not None else []
+        if everything or self.signals is None:
+            commands += self._cancel_everything(now_ns, reason)
+        return self._emit(commands, now_ns)
+
+    def hold_quotes(self, reason: str, now_ns: int) -> list[Command]:
+        """Pause quoting but leave the resting quotes as they are (journaled): nothing is
+        placed, moved or cancelled by the maker, while the stale-data pull and the kill
+        switch still cancel them when they must."""
+        self.ctx.now_ns = now_ns
+        self.quoting, self.quoting_reason, self._sweep_all = _HELD, reason, False
+        self._records.append(SessionMarker(SessionEvent.PAUSE, "", now_ns,
+                                           reason=f"held: {reason}"))
+        return self._emit([], now_ns)
+
+    def resume_quoting(self, now_ns: int) -> list[Command]:
+        """Quote again after :meth:`pull_quotes` or :meth:`hold_quotes` (journaled)."""
+        self.ctx.now_ns = now_ns
+        self.quoting, self.quoting_reason, self._sweep_all = _ON, "", False
+        self._records.append(SessionMarker(SessionEvent.RESUME, "", now_ns))
+        commands = self._decide(now_ns) if self.signals is not None else []
+        return self._emit(commands, now_ns)
+
+    def cancel_order(self, order_id: int, now_ns: int, reason: str = "manual") -> list[Command]:
+        """Cancel one order (journaled); nothing if it is not live or has a command in
+        flight. A quote the maker still wants is placed again at its next decision."""
+        self.ctx.now_ns = now_ns
+        command = self.orders.cancel(order_id, now_ns, reason)
+        return self._emit([command] if command is not None else [], now_ns)
+
+    def cancel_everything(self, now_ns: int, reason: str) -> list[Command]:
+        """Cancels for every live order with nothing in flight, built from the order
+        manager alone (journaled): what a failing session sends on its way down."""
+        self.ctx.now_ns = now_ns
+        return self._emit(self._cancel_everything(now_ns, reason), now_ns)
+
+    def start(self, mode: str, now_ns: int) -> ClientIds:
+        """Mark the start of a session in ``mode`` (journaled) and return its client order
+        ids; a session restored from its journal keeps the namespace it had."""
+        if self.client_ids is None:
+            self.client_ids = ClientIds(new_namespace())
+        self._records.append(SessionMarker(SessionEvent.START, mode, now_ns,
+                                           self.client_ids.namespace))
+        self._flush()
+        return self.client_ids
+
+    def stop(self, mode: str, now_ns: int, failure: str = "") -> None:
+        """Mark the end of a session: a clean stop, or a failure and why (journaled)."""
+        event = SessionEvent.FAILURE if failure else SessionEvent.STOP
+        self._records.append(SessionMarker(event, mode, now_ns, reason=failure))
+        self._flush()
 
     def restore(self, venue_open_orders: Iterable[VenueOrder],
                 venue_positions: Mapping[tuple[str, str], int],
                 venue_fills: Iterable[Filled], now_ns: int) -> list[Command]:
         """Rebuild the state of a crashed session from its journal and the venue's view.
 
-        Recovers the journal this engine writes to, reconciles it with the venue (orders
-        it no longer has are dropped, orders we never knew are cancelled, fills that came
-        while we were down are booked once), journals the reconciliation, then adopts the
-        working orders, books every fill, re-applies the parameter changes and re-trips
-        a tripped kill switch. If a position still disagrees with the venue's, the kill
-        switch trips: exposure nobody accounted for is not traded on.
-
-        Returns
-        -------
-        list of Command
-            The cancels to send for orders the venue has and we did not know.
-
-        Raises
-        ------
-        WorkbenchError
-            If the engine has no journal to restore from.
+        See :func:`workbench.engine.restore.restore_engine`; returns the commands to send.
         """
-        if self.journal is None:
-            raise WorkbenchError("restore needs the engine's journal")
-        self.ctx.now_ns = now_ns
-        rec = reconcile(recover(self.journal.path), venue_open_orders, venue_positions,
-                        now_ns=now_ns, venue_fills=venue_fills)
-        self.journal.append_many(rec.records)
-        state = rec.state
-        self.orders.reserve_ids(state.next_order_id)
-        fill_ids: dict[int, list[int]] = {}
-        for fill in state.fills:
-            fill_ids.setdefault(fill.order_id, []).append(fill.fill_id)
-            self.portfolio.on_fill(fill)
-        # A place journaled but not seen by the venue may still be on its way: in doubt
-        # (live until a cancel settles it), not dropped, so that its fills are booked.
-        in_doubt = set(rec.never_sent)
-        open_ids = {o.order_id for o in state.open_orders()}
-        for o in state.orders.values():
-            fills = fill_ids.get(o.order_id, ())
-            args = (o.order_id, o.venue, o.symbol, o.side, o.price_ticks, o.size_lots,
-                    o.filled_lots, o.tif)
-            if o.order_id in open_ids or o.order_id in in_doubt:
-                self.orders.adopt(*args, now_ns, fills, in_doubt=o.order_id in in_doubt)
-            else:
-                self.orders.remember(*args, _FINAL_STATES[o.status], fills)
-        for name, value in state.params.items():
-            self.params = replace_path(self.params, name, value)
-        commands: list[Command] = list(rec.cancels)
-        for key, lots in venue_positions.items():
-            if key in self.portfolio.positions and self.portfolio.size_lots(key) != lots:
-                reason = (f"restore: {key[0]} {key[1]} position {self.portfolio.size_lots(key)}"
-                          f" lots, venue says {lots}")
-                self.errors.append(reason)
-                commands += self.trip_kill_switch(reason, now_ns)
-        if state.kill_switch_tripped and not self.kill_switch.halted:
-            commands += self.trip_kill_switch("restored: tripped before the restart", now_ns)
-        return commands
+        from workbench.engine.restore import restore_engine
+        return restore_engine(self, venue_open_orders, venue_positions, venue_fills, now_ns)
+
+    def begin_resync(self, reason: str, now_ns: int) -> list[Command]:
+        """The link to the venue was lost and is back: pull quotes until
+        :meth:`finish_resync` has squared our orders with the venue's (journaled)."""
+        self._resumes.append((self.quoting, self.quoting_reason, self._sweep_all))
+        return self.pull_quotes(f"resync: {reason}", now_ns)
+
+    def finish_resync(self, venue_open_orders: Iterable[VenueOrder],
+                      venue_positions: Mapping[tuple[str, str], int],
+                      venue_fills: Iterable[Filled], now_ns: int) -> list[Command]:
+        """Square our orders and fills with the venue's, then quote as before the resync.
+
+        See :func:`workbench.engine.restore.resync_engine`; returns the commands to send.
+        """
+        from workbench.engine.restore import resync_engine
+        commands = resync_engine(self, venue_open_orders, venue_positions, venue_fills,
+                                 now_ns)
+        mode, reason, sweep = self._resumes.pop() if self._resumes else (_ON, "", False)
+        self.quoting, self.quoting_reason, self._sweep_all = mode, reason, sweep
+        if mode is _ON:
+            self._records.append(SessionMarker(SessionEvent.RESUME, "", now_ns,
+                                               reason="resynced"))
+        if self.signals is not None:
+            commands += self._decide(now_ns)
+        return self._emit(commands, now_ns)
 
     # -- decision ------------------------------------------------------------------------
     def _decide(self, now: int) -> list[Command]:
@@ -283,17 +373,29 @@ class Engine:
             self.portfolio.mark(self._quote_key, signals.fair_mid)
         else:
             market.set_fair_mid(float("nan"))
-        commands = self.kill_switch.watch(self.ctx)
-        if self.kill_switch.halted:
-            self.pull_reasons = (f"halted: {self.kill_switch.reason}",)
+        ks = self.kill_switch
+        was_halted = ks.halted
+        commands = ks.watch(self.ctx)
+        if ks.halted:
+            if not was_halted:  # tripped automatically, just now
+                self._records.append(RiskEvent(RiskEventKind.KILL_SWITCH_TRIP, ks.reason, now))
+                self.errors.append(f"kill switch tripped: {ks.reason}")
+            self.pull_reasons = (f"halted: {ks.reason}",)
             self.targets = no_quote(self.pull_reasons[0])
         else:
+            stale_now = self.stale_clock.now_ns() if self.stale_clock is not None else now
+            self.ctx.now_ns = stale_now
             pulls = self.gate.pull_reasons_for(self.ctx, self._quote_key)
+            self.ctx.now_ns = now
+            self.pull_reasons = pulls
+            mode = self.quoting
             if pulls:
-                self.pull_reasons = pulls
                 self.targets = no_quote("pull:" + "; ".join(pulls))
+            elif mode is _PULLED:
+                self.targets = no_quote(f"paused: {self.quoting_reason}")
+            elif mode is _HELD:
+                self.targets = None
             else:
-                self.pull_reasons = ()
                 book = self._quote_sync.book
                 bid, ask = book.best_bid(), book.best_ask()
                 top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
@@ -301,12 +403,20 @@ class Engine:
                 position = self.portfolio.size_lots(self._quote_key)
                 self.targets = self._quotes.quote(signals, top, position, self.params,
                                                   self.instrument, self.guard.update(signals))
-            commands += self.orders.reconcile(self.instrument, self.targets, now)
-            if self.config.hedge is not None:
+            if self.targets is None:  # held: the resting quotes stay as they are
+                self.targets = no_quote(f"held: {self.quoting_reason}")
+            else:
+                commands += self.orders.reconcile(self.instrument, self.targets, now)
+            if mode is _ON and self.config.hedge is not None:
                 commands += self._hedge(now)
+            elif self._sweep_all:
+                commands += self._cancel_everything(now, self.quoting_reason)
         if self.recorder is not None:
             self.recorder.on_decision(now, signals, self.targets, self.portfolio)
-        return self._screen(commands, now) if commands else commands
+        return commands
+
+    def _cancel_everything(self, now: int, reason: str) -> list[Command]:
+        return list(self.orders.cancel_all(now, reason))
 
     def _hedge(self, now: int) -> list[Command]:
         """An IOC on the cheapest hedge venue when the net delta leaves its band."""
@@ -337,28 +447,57 @@ class Engine:
         return [orders.place(order.venue, order.symbol, order.side, order.price_ticks,
                              order.size_lots, _IOC, now, order.reason)]
 
-    def _screen(self, commands: list[Command], now: int) -> list[Command]:
-        passed, rejected = self.gate.screen(commands, self.ctx)
-        if self.recorder is not None:
-            self.recorder.on_commands(passed)
-        for rejection in rejected:
-            self.orders.on_report(rejection)
-            if self.recorder is not None:
-                self.recorder.on_reject(rejection)
-        if self.journal is not None:
-            records: list = list(passed)
+    # -- journal -------------------------------------------------------------------------
+    def _emit(self, commands: list[Command], now: int) -> list[Command]:
+        """Screen ``commands`` through the risk gate, journal the step, return what passed.
+
+        Rejections are journaled (with the risk event saying why) before the order
+        manager takes them, and the step's records are committed before anything is
+        returned to be sent.
+        """
+        if commands:
+            passed, rejected = self.gate.screen(commands, self.ctx)
+            records = self._records
+            records += passed
             for r in rejected:
                 records.append(RiskEvent(RiskEventKind.REJECTION, r.reason, now, r.order_id))
                 records.append(r)
-            if records:
-                self.journal.append_many(records)
+            self._flush()
+            if self.recorder is not None:
+                self.recorder.on_commands(passed)
+            for rejection in rejected:
+                self.orders.on_report(rejection)
+                if self.recorder is not None:
+                    self.recorder.on_reject(rejection)
+        else:
+            passed = commands
+        high_water = self.portfolio.high_water_quote
+        if high_water > self._journaled_high_water + self._high_water_step:
+            self._records.append(RiskEvent(RiskEventKind.HIGH_WATER, "high-water mark", now,
+                                           value=high_water))
+            self._journaled_high_water = high_water
+        if self._records:
+            self._flush()
         return passed
+
+    def _journal_notices(self, now: int) -> None:
+        for name, order_id, reason in self.orders.drain_notices():
+            self._records.append(RiskEvent(_NOTICE_KINDS[name], reason, now, order_id))
+
+    def _flush(self) -> None:
+        """Commit the records of this step in one transaction."""
+        records = self._records
+        if not records:
+            return
+        self._records = []
+        if self.journal is not None:
+            self.journal.append_many(records)
 
     # -- state ---------------------------------------------------------------------------
     def snapshot(self) -> EngineSnapshot:
         """An immutable view of the engine for panels and notebooks."""
-        n = min(self.latency_count, _LATENCY_WINDOW)
-        lat = self.latency_ns[:n]
+        n = min(self.compute_count, _COMPUTE_WINDOW)
+        lat = self.compute_ns[:n]
         return EngineSnapshot(
             ts_ns=self.ctx.now_ns,
             signals=self.signals,
@@ -371,10 +510,12 @@ class Engine:
             drawdown_quote=self.portfolio.drawdown_quote,
             kill_switch=self.kill_switch.state(),
             anomalies=dict(self.orders.anomalies),
-            latency_p50_ns=float(np.percentile(lat, 50)) if n else float("nan"),
-            latency_p99_ns=float(np.percentile(lat, 99)) if n else float("nan"),
+            compute_p50_ns=float(np.percentile(lat, 50)) if n else float("nan"),
+            compute_p99_ns=float(np.percentile(lat, 99)) if n else float("nan"),
             books_synced={f"{k[0]} {k[1]}": s.synced for k, s in self.syncs.items()},
             errors=tuple(self.errors),
             params=self.params,
+            quoting=self.quoting.value,
+            quoting_reason=self.quoting_reason,
+            client_namespace=self.client_ids.namespace if self.client_ids else "",
         )
-

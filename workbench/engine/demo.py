@@ -51,16 +51,17 @@ def format_summary(result: BacktestResult) -> str:
                     f"levels a side of {p.ladder.size_lots} lots"),
         ("orders", f"{s['orders_placed']:,} placed, {s['cancels']:,} cancelled, "
                    f"{s['rejections']:,} rejected ({reject_text or 'none'})"),
-        ("fills", f"{s['fills']:,} ({s['maker_fills']:,} as maker); queue wait p50 "
-                  f"{s['queue_wait_p50_s']:.3f} s, p90 {s['queue_wait_p90_s']:.3f} s"),
+        ("fills", f"{s['fills']:,} ({s['maker_fills']:,} as maker); order age at fill p50 "
+                  f"{s['order_age_at_fill_p50_s']:.3f} s, p90 "
+                  f"{s['order_age_at_fill_p90_s']:.3f} s"),
         ("volume", f"{s['volume_base']:.6g} {base} = {s['volume_quote']:,.2f} {quote}"),
         ("fees", f"{s['fees_quote']:,.4f} {quote}"),
         ("inventory", f"{s['inventory_base']:+.6g} {base}"),
         ("PnL", f"realised {s['realised_pnl_quote']:+,.4f} {quote}, marked "
                 f"{s['equity_quote']:+,.4f} {quote} (net of fees), max drawdown "
                 f"{s['max_drawdown_quote']:,.4f}"),
-        ("latency", f"tick-to-quote p50 {s['tick_to_quote_p50_us']:.0f} us, p99 "
-                    f"{s['tick_to_quote_p99_us']:.0f} us"),
+        ("compute", f"engine compute per event p50 {s['engine_compute_p50_us']:.0f} us, "
+                    f"p99 {s['engine_compute_p99_us']:.0f} us"),
     ]
     return "\n".join(f"{k:>10}  {v}" for k, v in lines)
 

@@ -10,7 +10,15 @@ from workbench.core.events import MarketEvent
 
 
 class EngineCore(Protocol):
-    """A deterministic engine step: each call returns the commands to send now."""
+    """A deterministic engine step: each call returns the commands to send now.
+
+    This is what :class:`~workbench.engine.replay_driver.Stepper` drives. A
+    :class:`~workbench.engine.session.Session` also uses the engine's controls
+    (``pull_quotes``, ``hold_quotes``, ``resume_quoting``, ``trip_kill_switch``,
+    ``rearm``, ``cancel_order``, ``cancel_everything``, ``check_param``, ``set_param``,
+    ``start``, ``stop``) and its ``orders``, as :class:`~workbench.engine.core.Engine`
+    has them.
+    """
 
     def on_market(self, event: MarketEvent) -> list[Command]:
         """A market event arrived (at its ``local_ts_ns``)."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from workbench.core.commands import Cancel, Command, Filled, Place, Rejected
-from workbench.core.instruments import Instrument
+from workbench.core.errors import WorkbenchError
+from workbench.core.instruments import Instrument, InstrumentKind
 from workbench.estimators.signals import Signals
 from workbench.execution.position import Portfolio
 from workbench.strategies.types import TargetQuotes
@@ -25,24 +27,33 @@ class RunRecorder:
         The quoted instrument (its inventory and quotes are sampled).
     sample_ns : int
         Minimum event time between two samples of the series.
+    instruments : sequence of Instrument
+        Every instrument a fill may be on (hedges); each fill is priced on its own.
+
+    Attributes
+    ----------
+    fill_ages_ns : list of int
+        Age of the order at each of its fills (fill time minus place time), ns: how long
+        the quote rested before it traded, not the time spent at the front of a queue.
     """
 
     instrument: Instrument
     sample_ns: int = 100_000_000
+    instruments: Sequence[Instrument] = ()
     fills: list[Filled] = field(default_factory=list)
     commands: Counter = field(default_factory=Counter)
     rejections: Counter = field(default_factory=Counter)
     placed_ns: dict[int, int] = field(default_factory=dict)
-    waits_ns: list[int] = field(default_factory=list)
+    fill_ages_ns: list[int] = field(default_factory=list)
     _rows: list[tuple] = field(default_factory=list)
     _next_ns: int = -1
 
     def on_fill(self, fill: Filled) -> None:
-        """Record a fill (after it was booked), and how long its order waited for it."""
+        """Record a fill (after it was booked), and the age of its order at the fill."""
         self.fills.append(fill)
         placed = self.placed_ns.get(fill.order_id)
-        if placed is not None:
-            self.waits_ns.append(fill.ts_ns - placed)
+        if placed is not None and (fill.venue, fill.symbol) == self.instrument.key:
+            self.fill_ages_ns.append(fill.ts_ns - placed)
 
     def on_reject(self, report: Rejected) -> None:
         """Count a rejection by command and cause: the risk gate's limit name (its reasons
@@ -83,11 +94,36 @@ class RunRecorder:
                                                  "toxicity_ask"])
 
     def fills_frame(self) -> pd.DataFrame:
-        """One row per fill, with the price in quote currency."""
-        tick, lot = self.instrument.tick_size_float, self.instrument.lot_size_float
-        rows = [(f.ts_ns, f.order_id, f.fill_id, int(f.side), f.price_ticks, f.size_lots,
-                 f.price_ticks * tick, f.size_lots * lot, f.liquidity.value, f.fee)
-                for f in self.fills]
-        return pd.DataFrame(rows, columns=["ts_ns", "order_id", "fill_id", "side",
-                                           "price_ticks", "size_lots", "price", "size",
-                                           "liquidity", "fee"])
+        """One row per fill, each priced on its own instrument.
+
+        Columns: ts_ns, order_id, fill_id, venue, symbol, role (``"quoted"`` on the
+        quoted instrument, ``"hedge"`` elsewhere), side, price_ticks, size_lots, price
+        (quote currency), size (base units; contracts for an inverse contract),
+        notional_base (base units: coin for an inverse contract), notional_quote (quote
+        currency: the face value for an inverse contract), liquidity, fee (the
+        instrument's settlement currency).
+        """
+        by_key = {i.key: i for i in self.instruments}
+        by_key[self.instrument.key] = self.instrument
+        quoted = self.instrument.key
+        rows = []
+        for f in self.fills:
+            key = (f.venue, f.symbol)
+            inst = by_key.get(key)
+            if inst is None:
+                raise WorkbenchError(f"fill on {key}, an instrument the recorder was not "
+                                     "given")
+            price = f.price_ticks * inst.tick_size_float
+            size = f.size_lots * inst.lot_size_float
+            if inst.kind is InstrumentKind.INVERSE_PERP:
+                face = size * float(inst.contract_value)
+                base, notional = face / price, face
+            else:
+                base, notional = size, size * price
+            rows.append((f.ts_ns, f.order_id, f.fill_id, f.venue, f.symbol,
+                         "quoted" if key == quoted else "hedge", int(f.side), f.price_ticks,
+                         f.size_lots, price, size, base, notional, f.liquidity.value, f.fee))
+        return pd.DataFrame(rows, columns=[
+            "ts_ns", "order_id", "fill_id", "venue", "symbol", "role", "side", "price_ticks",
+            "size_lots", "price", "size", "notional_base", "notional_quote", "liquidity",
+            "fee"])

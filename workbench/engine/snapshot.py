@@ -17,9 +17,12 @@ from workbench.strategies.types import TargetQuotes
 class EngineSnapshot:
     """The engine's state at ``ts_ns``; plain data, safe to hand to another thread.
 
-    Latencies are tick-to-quote: wall time from a market event entering the engine to
-    its commands leaving it, over the last 65,536 events, in ns. ``recent_fills`` are the
-    last 100 fills, oldest first.
+    ``compute_p50_ns`` / ``compute_p99_ns`` are the engine's compute time per market
+    event: wall time from the event entering :meth:`Engine.on_market` to its commands
+    leaving it, over the last 65,536 events, in ns (network and venue time are not in
+    it). ``recent_fills`` are the last 100 fills, oldest first. ``quoting`` is the
+    :class:`~workbench.engine.control.QuotingMode` (``quoting_reason`` why it is paused);
+    ``client_namespace`` the session's client order id namespace ("" before a start).
     """
 
     ts_ns: int
@@ -33,8 +36,11 @@ class EngineSnapshot:
     drawdown_quote: float
     kill_switch: KillSwitchState
     anomalies: dict[str, int]
-    latency_p50_ns: float
-    latency_p99_ns: float
+    compute_p50_ns: float
+    compute_p99_ns: float
     books_synced: dict[str, bool]
     errors: tuple[str, ...]
     params: Any
+    quoting: str = "on"
+    quoting_reason: str = ""
+    client_namespace: str = ""

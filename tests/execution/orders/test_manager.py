@@ -180,16 +180,18 @@ def test_reports_for_unknown_orders_are_kept_as_anomalies():
     assert [r for _, r in om.anomaly_reports] == reports
 
 
-def test_cancel_rejections_transient_keeps_working_final_means_gone():
+def test_cancel_rejections_transient_keeps_working_final_puts_in_doubt():
     om = OrderManager()
     a, b = quoted(om, [(999, 1), (998, 1)], [])
     om.reconcile(INST, tq(), 1)
     update = om.on_report(Rejected(a, CommandKind.CANCEL, "rate limited", 2, transient=True))
     assert update.state is OrderState.WORKING and om.anomalies["cancel_rejected_working"] == 1
     update = om.on_report(Rejected(b, CommandKind.CANCEL, "unknown order", 2))
-    assert update.state is OrderState.CANCELED and om.anomalies["cancel_rejected_gone"] == 1
+    assert update.state is OrderState.UNKNOWN and om.anomalies["cancel_rejected_unknown"] == 1
     (again,) = om.reconcile(INST, tq(), 3)  # the surviving order is cancelled again
     assert isinstance(again, Cancel) and again.order_id == a
+    om.on_report(fill(b, 1, Side.BUY, 998, 1, 0))  # the one in doubt had filled
+    assert om.get(b).state is OrderState.FILLED
     # A cancel rejection for an order already gone is ignored.
     om.on_report(Canceled(a, 4))
     assert om.on_report(Rejected(a, CommandKind.CANCEL, "unknown order", 5)) is None

@@ -80,6 +80,8 @@ RECORD_COLUMNS: tuple[ColumnSpec, ...] = tuple(ColumnSpec(*c) for c in (
     ("mode", "TEXT", "string"),
     ("venue_order_id", "TEXT", "string"),
     ("code", "TEXT", "string"),
+    ("value", "REAL", "float64"),
+    ("namespace", "TEXT", "string"),
 ))
 
 #: The ``kind`` stored for each record type.

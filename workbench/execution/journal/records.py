@@ -58,21 +58,26 @@ class ParamChange:
 
 
 class RiskEventKind(StrEnum):
-    """What the risk gate did."""
+    """What the risk gate, the kill switch or the order manager decided."""
 
     REJECTION = "rejection"  # refused a command; ``order_id`` names it
-    KILL_SWITCH_TRIP = "kill_switch_trip"
+    KILL_SWITCH_TRIP = "kill_switch_trip"  # by hand or automatic; the reason says which
     KILL_SWITCH_REARM = "kill_switch_rearm"
+    ORDER_PRESUMED_GONE = "order_presumed_gone"  # an order in doubt, given up as gone
+    ORDER_REVIVED = "order_revived"  # an order presumed gone shown live: it is cancelled
+    HIGH_WATER = "high_water"  # equity's high-water mark rose to ``value`` (quote)
 
 
 @dataclass(frozen=True, slots=True)
 class RiskEvent:
-    """A decision of the risk gate, with its reason; ``order_id`` is None if no order."""
+    """A risk decision, with its reason; ``order_id`` is None if no order, ``value`` a
+    figure that goes with it (the high-water mark), None if none."""
 
     event: RiskEventKind
     reason: str
     ts_ns: int
     order_id: int | None = None
+    value: float | None = None
 
 
 class SessionEvent(StrEnum):
@@ -81,15 +86,25 @@ class SessionEvent(StrEnum):
     START = "start"
     STOP = "stop"
     MODE = "mode"  # the session switched mode (e.g. paper → live)
+    PAUSE = "pause"  # quoting paused (``reason`` says whether quotes were pulled)
+    RESUME = "resume"  # quoting resumed
+    FAILURE = "failure"  # the session failed (``reason`` says why)
 
 
 @dataclass(frozen=True, slots=True)
 class SessionMarker:
-    """A session started, stopped or changed mode; ``mode`` is e.g. backtest, paper, live."""
+    """A session started, stopped, failed, paused or changed mode.
+
+    ``mode`` is e.g. backtest, paper, live; ``namespace`` the session's client order id
+    namespace (see :mod:`workbench.execution.orders.client_ids`), written at the start so
+    that a restart keeps it; ``reason`` says why, where there is a why.
+    """
 
     event: SessionEvent
     mode: str
     ts_ns: int
+    namespace: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,12 @@ The rules, record by record (an ``order_id`` the journal never placed changes no
 - ``Filled``: counted once per ``(venue, fill_id)``; moves the position, cash flow and fees
   of its ``(venue, symbol)`` even for an unknown order; adds to the order's filled lots;
   ``remaining_lots == 0`` makes the order filled, otherwise a pending-new order is working.
-- ``ParamChange``: the parameter's last value. ``RiskEvent``: a kill-switch trip or rearm
-  sets the switch (a rejection is informational: its ``Rejected`` report moves the order).
-- ``SessionMarker``: mode, and whether the session stopped cleanly.
+- ``ParamChange``: the parameter's last value. ``RiskEvent``: a kill-switch trip (with its
+  reason) or rearm sets the switch; a high-water mark is kept; an order presumed gone is
+  cancelled and a revived one working (a rejection is informational: its ``Rejected``
+  report moves the order).
+- ``SessionMarker``: mode, client id namespace, and whether the session stopped cleanly
+  (a stop; a failure or a start is not).
 - ``PositionCorrected``: the position is set to the venue's figure.
 """
 
@@ -80,6 +83,9 @@ class StateFold:
         self._last_seq = 0
         self._last_ts_ns = 0
         self._kill_switch = False
+        self._kill_reason = ""
+        self._high_water: float | None = None
+        self._namespace = ""
         self._mode = ""
         self._stopped = False
 
@@ -98,6 +104,9 @@ class StateFold:
         fold._last_seq = state.last_seq
         fold._last_ts_ns = state.last_ts_ns
         fold._kill_switch = state.kill_switch_tripped
+        fold._kill_reason = state.kill_switch_reason
+        fold._high_water = state.high_water_quote
+        fold._namespace = state.namespace
         fold._mode = state.mode
         fold._stopped = state.stopped_cleanly
         return fold
@@ -144,15 +153,32 @@ class StateFold:
             case ParamChange():
                 self._params[record.name] = record.value
             case RiskEvent():
-                if record.event is RiskEventKind.KILL_SWITCH_TRIP:
-                    self._kill_switch = True
-                elif record.event is RiskEventKind.KILL_SWITCH_REARM:
-                    self._kill_switch = False
+                self._risk(record)
             case SessionMarker():
                 self._mode = record.mode or self._mode
+                self._namespace = record.namespace or self._namespace
                 self._stopped = record.event is SessionEvent.STOP
             case PositionCorrected():
                 self._positions[(record.venue, record.symbol)] = record.size_lots
+
+    def _risk(self, record: RiskEvent) -> None:
+        kind = record.event
+        if kind is RiskEventKind.KILL_SWITCH_TRIP:
+            if not self._kill_switch:
+                self._kill_reason = record.reason
+            self._kill_switch = True
+        elif kind is RiskEventKind.KILL_SWITCH_REARM:
+            self._kill_switch = False
+            self._kill_reason = ""
+        elif kind is RiskEventKind.HIGH_WATER and record.value is not None:
+            self._high_water = max(self._high_water or record.value, record.value)
+        elif kind is RiskEventKind.ORDER_PRESUMED_GONE:
+            self._update(record, lambda o: (
+                {"status": _S.CANCELLED, "reason": record.reason} if o.status.is_open
+                else None))
+        elif kind is RiskEventKind.ORDER_REVIVED:
+            self._update(record, lambda o: {"status": _S.WORKING, "accepted": True,
+                                            "reason": record.reason})
 
     @staticmethod
     def _rejected(order: OrderRecord, rejected: Rejected) -> dict | None:
@@ -206,4 +232,5 @@ class StateFold:
             fees=dict(self._fees), params=dict(self._params),
             next_order_id=self._next_order_id, last_seq=self._last_seq,
             last_ts_ns=self._last_ts_ns, kill_switch_tripped=self._kill_switch,
-            mode=self._mode, stopped_cleanly=self._stopped)
+            mode=self._mode, stopped_cleanly=self._stopped, kill_switch_reason=self._kill_reason,
+            high_water_quote=self._high_water, namespace=self._namespace)

@@ -26,7 +26,7 @@ from workbench.execution.journal.records import JournalEntry, Record
 #: ``PRAGMA user_version`` of the current layout.
 SCHEMA_VERSION = 2
 #: Columns each older layout lacks; opening such a file for writing adds them.
-_ADDED_COLUMNS = {1: ("venue_order_id", "code")}
+_ADDED_COLUMNS = {1: ("venue_order_id", "code", "value", "namespace")}
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _COLUMNS = ", ".join(c.name for c in RECORD_COLUMNS)

@@ -93,6 +93,12 @@ class RecoveredState:
         Latest event time in the journal, ns; 0 if none.
     kill_switch_tripped : bool
         Whether the last kill-switch event was a trip.
+    kill_switch_reason : str
+        The reason of the trip in force ("" when not tripped).
+    high_water_quote : float or None
+        Equity's high-water mark as last journaled, quote currency; None if never.
+    namespace : str
+        Client order id namespace of the last session start that named one; "" if none.
     mode : str
         Mode of the last session marker that named one; "" if none.
     stopped_cleanly : bool
@@ -111,6 +117,9 @@ class RecoveredState:
     kill_switch_tripped: bool
     mode: str
     stopped_cleanly: bool
+    kill_switch_reason: str = ""
+    high_water_quote: float | None = None
+    namespace: str = ""
 
     def open_orders(self) -> list[OrderRecord]:
         """Orders that may still be working (pending new, working, pending cancel)."""

@@ -81,12 +81,12 @@ class OrderManager:
     * ``cancel_rejected_working``: a transient cancel rejection (rate limit, busy)
       leaves the order live (WORKING, or UNKNOWN if never confirmed) with nothing in
       flight, so the next :meth:`reconcile` or :meth:`cancel_all` cancels it again.
-    * ``cancel_rejected_gone``: a final cancel rejection ("unknown order") of an order
-      the venue had confirmed means it no longer has it open (filled or cancelled
-      already): it is CANCELED, and any fill still on its way is booked.
-    * ``cancel_rejected_unknown``: the same rejection of an order the venue never
-      confirmed proves nothing (its place may still be on its way): the order becomes
-      UNKNOWN and stays live until it is resolved (see :meth:`check_timeouts`).
+    * ``cancel_rejected_unknown``: a final cancel rejection ("unknown order") proves
+      nothing: the order may have filled or been cancelled already, or its place may
+      still be on its way (an ack seen before the rejection does not say which came
+      first at the venue when its answers can cross). The order becomes UNKNOWN and
+      stays live until a report settles it (its fill, its cancel) or it is resolved by
+      time (see :meth:`check_timeouts`).
     * ``duplicate_place``: the venue refuses a place because it already has an order
       with that id (a retried place): the order exists or existed, so it is not
       rejected but becomes UNKNOWN and is resolved.
@@ -470,6 +470,17 @@ class OrderManager:
                 return done
         return None
 
+    def revive(self, order_id: int, now_ns: int) -> bool:
+        """The venue shows ``order_id`` open although we took it as finished (a resync):
+        bring it back, live and unwanted, to be cancelled (:meth:`urgent_cancels`).
+        False if the order is live already or not known at all."""
+        order = self._done.get(order_id)
+        if order is None:
+            return False
+        self._version += 1
+        self._revive(order, now_ns)
+        return True
+
     def _revive(self, order: ManagedOrder, now_ns: int) -> None:
         """Bring back an order presumed gone: live, confirmed, unwanted (cancel it)."""
         oid = order.order_id
@@ -571,14 +582,7 @@ class OrderManager:
             else:
                 self._become_unknown(order, report.ts_ns)
         elif self._late(order, _CANCEL) or order.in_flight is not _CANCEL:
-            # The answer to a cancel presumed lost. "Not open" is still news of an order
-            # the venue had confirmed: it is gone, whichever cancel the answer is for.
-            if not report.transient and order.acked:
-                self.anomalies["cancel_rejected_gone"] += 1
-                self._finish(order, _CANCELED,
-                             f"cancel rejected, presumed gone: {report.reason}")
-            else:
-                self._anomaly("stale_report", report)
+            self._anomaly("stale_report", report)
         elif report.transient:
             self.anomalies["cancel_rejected_working"] += 1
             order.in_flight = None
@@ -586,14 +590,13 @@ class OrderManager:
                 order.state = _WORKING
             else:
                 self._become_unknown(order, report.ts_ns)
-        elif order.acked:
-            self.anomalies["cancel_rejected_gone"] += 1
-            self._finish(order, _CANCELED, f"cancel rejected, presumed gone: {report.reason}")
         else:
-            # "Unknown order" while our place may still be on its way: in doubt, not gone.
+            # "Unknown order": filled or cancelled already, or a place still on its way (an
+            # ack seen first proves nothing when the venue's answers can cross): in doubt.
             self.anomalies["cancel_rejected_unknown"] += 1
             order.in_flight = None
             self._become_unknown(order, report.ts_ns)
+            order.retry_ns = max(order.retry_ns, report.ts_ns + self.config.unknown_retry_ns)
 
     def _on_amended(self, order: ManagedOrder, report: Amended) -> None:
         order.acked = True

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end-ns", type=int)
     p.set_defaults(func=_data_query)
 
-    p = sub.add_parser("demo", help="paper-trade the bundled sample and print a summary")
+    p = sub.add_parser("demo", help="backtest the bundled sample and print a summary")
     p.add_argument("--out", default="runs", help="folder for the run's journal")
     p.set_defaults(func=_demo)
     return parser

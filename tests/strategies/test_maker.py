@@ -58,7 +58,6 @@ def test_hand_checked_quote():
         (sig(vol_per_sqrt_s=math.nan), TOP, 0, "not finite"),
         (sig(vol_per_sqrt_s=0.0), TOP, 0, "not finite"),
         (sig(vol_ok=False), TOP, 0, "not ready"),
-        (sig(), TOP, 41, "hard limit"),
         (sig(vol_per_sqrt_s=1e200), TOP, 1, "not finite"),
     ],
 )
@@ -66,6 +65,15 @@ def test_bad_inputs_give_a_no_quote(signals, top, position, reason):
     q = quote(signals, top, position, PARAMS, INST)
     assert not q.quoting and q.taker is None
     assert reason in q.reasons[0]
+
+
+def test_beyond_the_hard_limit_only_the_reducing_side_is_quoted():
+    long = quote(sig(), TOP, 41, PARAMS, INST)
+    assert not long.bids and long.asks
+    assert "bid:off:beyond the hard limit, working it down" in long.reasons
+    short = quote(sig(), TOP, -41, PARAMS, INST)
+    assert short.bids and not short.asks
+    assert "ask:off:beyond the hard limit, working it down" in short.reasons
 
 
 def test_past_horizon_no_quote():

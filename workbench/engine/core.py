@@ -8,11 +8,12 @@ turns the Signals snapshot, the top of book and the inventory into target quotes
 order manager into place, amend and cancel commands. Every command passes the risk gate
 once; refused ones become rejections the order manager sees at once.
 
-The journal is written a step at a time: every record a step makes (the reports it was
-given, the commands it sends, the gate's rejections, risk events, parameter changes) is
-committed in one transaction before the step returns its commands, so nothing is sent
-that the journal does not hold, and the loop pays one commit per step, not one per
-report.
+The journal is written a batch at a time: the reports that arrived together are
+committed in one transaction before any of them is applied, and the records a step makes
+(the commands it sends, the gate's rejections before the order manager takes them, risk
+events, parameter changes) in one more before the step returns its commands. Nothing is
+sent or acted on that the journal does not hold, and the loop pays a commit per batch,
+not one per report.
 
 Nothing here reads the wall clock or draws a random number, unless a ``stale_clock`` is
 given (paper and live: the age of market data is then measured on it): the same events
@@ -164,10 +165,11 @@ class Engine:
         elif kind is _SNAPSHOT:
             changed = sync.on_snapshot(event)
         self.stack.update(event)
+        market = self.ctx.markets[key]
+        market.synced = sync.synced
         if changed:
             book = sync.book
             bid, ask = book.best_bid_ticks, book.best_ask_ticks
-            market = self.ctx.markets[key]
             market.on_book(max(bid, 0), max(ask, 0), now)
             if key != self._quote_key and bid > 0 and ask > 0:
                 market.set_fair_mid((bid + ask) / 2)
@@ -185,6 +187,9 @@ class Engine:
         order, then the engine decides once if any changed our orders."""
         self.ctx.now_ns = now_ns
         orders = self.orders
+        reports = list(reports)
+        self._records += reports
+        self._flush()  # the batch is durable before any of it is acted on
         changed = self._apply_reports(reports, now_ns)
         commands: list[Command] = []
         if orders.notices:
@@ -195,13 +200,17 @@ class Engine:
             commands += self._decide(now_ns)
         return self._emit(commands, now_ns)
 
-    def _apply_reports(self, reports: Iterable[Report], now_ns: int) -> bool:
-        """Journal (in this step's records) and apply reports; whether any changed an
-        order."""
-        records, recorder, orders = self._records, self.recorder, self.orders
+    def _apply_reports(self, reports: Iterable[Report], now_ns: int,
+                       journal: bool = False) -> bool:
+        """Apply reports (journaling them in this step's records first if ``journal``);
+        whether any changed an order."""
+        recorder, orders = self.recorder, self.orders
+        if journal:
+            reports = list(reports)
+            self._records += reports
+            self._flush()
         changed = False
         for report in reports:
-            records.append(report)
             update = orders.on_report(report)
             if update is not None:
                 changed = True

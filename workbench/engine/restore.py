@@ -79,13 +79,15 @@ def restore_engine(engine: Engine, venue_open_orders: Iterable[VenueOrder],
         fill_ids.setdefault(fill.order_id, []).append(fill.fill_id)
         portfolio.on_fill(fill)
     in_doubt = set(rec.never_sent)
+    cancelling = {c.order_id for c in rec.cancels}
     open_ids = {o.order_id for o in state.open_orders()}
     for o in state.orders.values():
         fills = fill_ids.get(o.order_id, ())
         args = (o.order_id, o.venue, o.symbol, o.side, o.price_ticks, o.size_lots,
                 o.filled_lots, o.tif)
         if o.order_id in open_ids or o.order_id in in_doubt:
-            orders.adopt(*args, now_ns, fills, in_doubt=o.order_id in in_doubt)
+            orders.adopt(*args, now_ns, fills, in_doubt=o.order_id in in_doubt,
+                         cancelling=o.order_id in cancelling)
         else:
             orders.remember(*args, _FINAL_STATES[o.status], fills)
     for name, value in state.params.items():
@@ -127,7 +129,7 @@ def resync_engine(engine: Engine, venue_open_orders: Iterable[VenueOrder],
     missed = [f for f in venue_fills if not _booked(engine, f)]
     commands: list[Command] = []
     if missed:
-        engine._apply_reports(missed, now_ns)
+        engine._apply_reports(missed, now_ns, journal=True)
     at_venue = {v.order_id: v for v in venue_open_orders}
     live = {o.order_id: o for o in orders.live_orders()}
     for oid, seen in sorted(at_venue.items()):
@@ -141,7 +143,7 @@ def resync_engine(engine: Engine, venue_open_orders: Iterable[VenueOrder],
             if o.order_id not in at_venue and o.in_flight is None
             and o.state is OrderState.WORKING]
     if gone:
-        engine._apply_reports(gone, now_ns)
+        engine._apply_reports(gone, now_ns, journal=True)
     engine._journal_notices(now_ns)
     return commands + _check_positions(engine, venue_positions, "resync", now_ns)
 

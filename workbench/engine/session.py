@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -119,6 +120,8 @@ class Session:
         session clock's time.
     yield_every : int
         Events handled before the loop yields to other tasks (panels, controls).
+    resync_lookback_s : float
+        How far back a resync asks the venue for fills, seconds.
 
     Attributes
     ----------
@@ -132,7 +135,7 @@ class Session:
                  clock: Clock | None = None, mode: str = "paper",
                  timer_interval_s: float = 0.1, retry_base_s: float = 0.05,
                  max_retries: int = 5, stop_timeout_s: float = 5.0,
-                 yield_every: int = 256) -> None:
+                 yield_every: int = 256, resync_lookback_s: float = 600.0) -> None:
         self.engine = engine
         self.venue = venue
         self.source = source
@@ -157,6 +160,10 @@ class Session:
         self._last_event_wall: dict[str, int] = {}
         self._rate: deque[tuple[int, int]] = deque(maxlen=64)  # (wall_ns, events)
         self._next_timer_ns = 0  # the idle timer's next run (wall clock)
+        self._resyncs: list[str] = []
+        self._lookback_ns = int(resync_lookback_s * 1e9)
+        if hasattr(venue, "resync_listener"):
+            venue.resync_listener = self.request_resync
 
     # -- controls ------------------------------------------------------------------------
     def start(self) -> asyncio.Task:
@@ -213,6 +220,13 @@ class Session:
         if timeout_s is not None:
             self._stop_timeout_ns = int(timeout_s * 1e9)
         self._stop = True
+        self._wake.set()
+
+    def request_resync(self, reason: str) -> None:
+        """The venue's link was lost and is back: pull quotes, fetch the venue's open
+        orders, positions and recent fills, square the engine with them, quote again.
+        Done between events; a venue calls it through its ``resync_listener``."""
+        self._resyncs.append(reason)
         self._wake.set()
 
     def kill(self, reason: str = "manual", flatten: bool = False) -> None:
@@ -331,6 +345,8 @@ class Session:
     async def _loop(self, queue: asyncio.Queue) -> None:
         stepper, stats = self._stepper, self.stats
         while not self._stop:
+            if self._resyncs:
+                await self._resync()
             self._between_events()
             handled = 0
             while not queue.empty() and not self._stop:
@@ -410,6 +426,18 @@ class Session:
         if elapsed > stats.max_step_ns:
             stats.max_step_ns = elapsed
         stats.reports = self._stepper.reports
+
+    async def _resync(self) -> None:
+        reason = "; ".join(self._resyncs)
+        self._resyncs.clear()
+        engine, venue, stepper = self.engine, self.venue, self._stepper
+        now = self.clock.now_ns()
+        stepper.submit(engine.begin_resync(reason, now), now)
+        open_orders = await _answer(venue.open_orders())
+        positions = await _answer(venue.positions())
+        fills = await _answer(venue.fills_since(now - self._lookback_ns))
+        now = self.clock.now_ns()
+        stepper.submit(engine.finish_resync(open_orders, positions, fills, now), now)
 
     # -- winding down --------------------------------------------------------------------
     async def _wind_down(self, reason: str, failure: str) -> None:
@@ -513,3 +541,8 @@ class Session:
     def _halted(self) -> bool:
         ks = getattr(self.engine, "kill_switch", None)
         return ks is not None and ks.halted
+
+
+async def _answer(value: Any) -> Any:
+    """``value``, awaited if it is awaitable (a connector's view over the network)."""
+    return await value if inspect.isawaitable(value) else value

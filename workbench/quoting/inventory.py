@@ -40,8 +40,10 @@ class InventoryParams(ParamsIO):
         Position limits (both > 0): at ``+max_long_lots`` no bid is quoted, at
         ``-max_short_lots`` no ask.
     hard_limit_lots : int
-        Beyond ``|position| > hard_limit_lots`` nothing is quoted at all (a breach for the
-        risk gate); must be at least both position limits.
+        The risk gate's position limit (a breach beyond it); must be at least both
+        position limits. Beyond it the maker quotes only the side that works the position
+        down, as it does beyond ``max_long_lots`` / ``max_short_lots``, so that a position
+        pushed past it (a restart, a hedge fill, a lowered limit) can be worked off.
     """
 
     skew_mode: str = "model"

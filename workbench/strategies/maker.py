@@ -162,8 +162,6 @@ def quote(
     if not (0.0 < mid < _INF and 0.0 < vol < _INF):
         return no_quote("no-quote:fair mid or volatility not finite and positive")
     inv = params.inventory
-    if abs(position_lots) > inv.hard_limit_lots:
-        return no_quote("no-quote:inventory beyond hard limit")
     if inv.dead_band_lots:
         q_units = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots)
     else:
@@ -207,9 +205,11 @@ def _assemble(
         bid_ok, ask_ok = bid_room > 0, ask_room > 0
         reasons = []
         if not bid_ok:
-            reasons.append("bid:off:long limit")
+            reasons.append("bid:off:long limit" if position_lots <= inv.hard_limit_lots
+                           else "bid:off:beyond the hard limit, working it down")
         if not ask_ok:
-            reasons.append("ask:off:short limit")
+            reasons.append("ask:off:short limit" if -position_lots <= inv.hard_limit_lots
+                           else "ask:off:beyond the hard limit, working it down")
         widen_price = params.guard.widen_ticks * instrument.tick_size_float
         if g_bid.action is not _KEEP:
             reasons.append(g_bid.reason)

@@ -317,3 +317,14 @@ def test_pull_reasons_for_one_market_is_empty_exactly_when_nothing_is_wrong(
     reasons = desk.gate.pull_reasons_for(ctx, INST.key)
     assert (reasons == ()) == fine
     assert desk.gate.pull_reasons(ctx).get(INST.key, ()) == reasons
+
+
+def test_an_unsynced_book_pulls_its_quotes():
+    desk = Desk()
+    ctx, market = desk.ctx, desk.ctx.markets[INST.key]
+    market.on_book(999, 1001, 4_900)
+    ctx.now_ns = 5_000
+    assert desk.gate.pull_reasons_for(ctx, INST.key) == ()
+    market.synced = False  # a sequence gap: the engine's copy of the book is not the venue's
+    assert desk.gate.pull_reasons_for(ctx, INST.key) == (
+        "unsynced: the book is out of sync with the venue",)

@@ -172,7 +172,8 @@ class OrderManager:
     # -- restart -------------------------------------------------------------------------
     def adopt(self, order_id: int, venue: str, symbol: str, side: Side, price_ticks: int,
               size_lots: int, filled_lots: int, tif: TimeInForce, now_ns: int,
-              fill_ids: Iterable[int] = (), in_doubt: bool = False) -> None:
+              fill_ids: Iterable[int] = (), in_doubt: bool = False,
+              cancelling: bool = False) -> None:
         """Take over an order of an earlier session (after a restart).
 
         ``size_lots`` is the total size, ``filled_lots`` what has filled of it and
@@ -181,7 +182,9 @@ class OrderManager:
         WORKING; one ``in_doubt`` (its place may still be on its way to the venue) is
         UNKNOWN, whatever its time in force: it counts as live, is cancelled and, with no
         sign of life, presumed gone after ``unknown_timeout_ns`` (:meth:`check_timeouts`).
-        Ids are handed out above every adopted one from then on.
+        One ``cancelling`` has a cancel on its way (sent by the restart): PENDING_CANCEL,
+        so that nothing sends it a second. Ids are handed out above every adopted one
+        from then on.
         """
         self._version += 1
         key = (venue, symbol)
@@ -192,6 +195,11 @@ class OrderManager:
         order.unknown_ns = now_ns if in_doubt else -1
         order.acked = not in_doubt
         order.in_flight = None
+        if cancelling:
+            if not in_doubt:
+                order.state = _PENDING_CANCEL
+            order.in_flight = _CANCEL
+            order.retry_ns = now_ns + self.config.unknown_retry_ns
         order.fill_ids = set(fill_ids) or None
         self._orders[order_id] = order
         self._by_key.setdefault(key, {})[order_id] = order

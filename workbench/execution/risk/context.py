@@ -16,13 +16,14 @@ class MarketState:
 
     ``fair_mid_ticks`` is NaN until the estimators give one; ``bid_ticks`` and
     ``ask_ticks`` are the venue's own best prices, 0 for a missing side;
-    ``last_update_ns`` is -1 before the first book update. ``quote_per_lot`` is the
-    notional of one lot at the fair mid (quote currency; the face value for inverse
-    contracts), NaN without a fair mid.
+    ``last_update_ns`` is -1 before the first book update; ``synced`` is False while the
+    engine's copy of the venue's book is out of sync (a sequence gap, a lost feed).
+    ``quote_per_lot`` is the notional of one lot at the fair mid (quote currency; the
+    face value for inverse contracts), NaN without a fair mid.
     """
 
     __slots__ = ("_face_per_lot", "_value_per_tick_lot", "ask_ticks", "bid_ticks",
-                 "fair_mid_ticks", "instrument", "last_update_ns", "quote_per_lot")
+                 "fair_mid_ticks", "instrument", "last_update_ns", "quote_per_lot", "synced")
 
     def __init__(self, instrument: Instrument) -> None:
         self.instrument = instrument
@@ -31,6 +32,7 @@ class MarketState:
         self.bid_ticks = 0
         self.ask_ticks = 0
         self.last_update_ns = -1
+        self.synced = True  # the engine clears it while the venue's book is out of sync
         if instrument.kind is InstrumentKind.INVERSE_PERP:
             self._face_per_lot = instrument.lot_size_float * float(instrument.contract_value)
         else:

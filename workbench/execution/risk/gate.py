@@ -204,9 +204,9 @@ class RiskGate:
     def pull_reasons(self, ctx: RiskContext) -> dict[tuple[str, str], tuple[str, ...]]:
         """Instruments whose quotes the engine must pull now, each with why.
 
-        Reasons: ``halted`` (kill switch tripped), ``stale`` (no book update for
-        ``stale_after_ns``, or none yet), ``crossed`` (best bid at or above best ask),
-        ``no_fair_mid``.
+        Reasons: ``halted`` (kill switch tripped), ``unsynced`` (the book is out of sync
+        with the venue), ``stale`` (no book update for ``stale_after_ns``, or none yet),
+        ``crossed`` (best bid at or above best ask), ``no_fair_mid``.
         """
         out: dict[tuple[str, str], tuple[str, ...]] = {}
         for key in ctx.markets:
@@ -226,6 +226,8 @@ class RiskGate:
         reasons = []
         if ks is not None and ks.halted:
             reasons.append(f"halted: {ks.reason}")
+        if not market.synced:
+            reasons.append("unsynced: the book is out of sync with the venue")
         if last < 0:
             reasons.append("stale: no book update yet")
         elif now - last > stale_after:

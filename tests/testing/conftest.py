@@ -53,3 +53,32 @@ async def wait_until(condition: Callable[[], bool], timeout_s: float = TIMEOUT_S
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.005)
+
+
+async def watch_book(client, symbol: str, retry: tuple[type[BaseException], ...] = ()):
+    """``watch_order_book``, retried (with a pause between tries, as ccxt needs) on the
+    given errors until it returns."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            return await asyncio.wait_for(client.watch_order_book(symbol), TIMEOUT_S)
+        except retry:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
+async def caught_up(client, symbol: str, ex, venue: str) -> dict:
+    """Pause the replay and return ccxt's book once it has reached the exchange's id.
+
+    ccxt's book is read where ccxt keeps it: a ``watch_order_book`` call would wait for a
+    message after the call, and a paused replay sends none."""
+    ex.replay.pause()
+    target = ex.last_update_id(venue, "BTCUSDT")
+
+    def reached() -> bool:
+        book = client.orderbooks.get(symbol)
+        return book is not None and book["nonce"] == target
+
+    await wait_until(reached, what=f"ccxt's book at update id {target}")
+    return client.orderbooks[symbol]

@@ -10,7 +10,7 @@ import numpy as np
 import orjson
 import pytest
 
-from tests.testing.conftest import TIMEOUT_S, wait_until
+from tests.testing.conftest import TIMEOUT_S, caught_up, wait_until
 from workbench.book.sync import BINANCE_FUTURES, BINANCE_SPOT, BookSync
 from workbench.core.events import BookDelta, BookSnapshot
 from workbench.data.binance.feed import replay_book
@@ -100,9 +100,8 @@ def test_watch_order_book_follows_to_the_book_replay_result(recording, short_fil
                                _top(ex.book(venue, "BTCUSDT"), 50), book["nonce"],
                                ex.last_update_id(venue, "BTCUSDT")))
                 ex.replay.resume()
-                while not (ex.replay.ended
-                           and book["nonce"] == ex.last_update_id(venue, "BTCUSDT")):
-                    book = await asyncio.wait_for(client.watch_order_book(symbol), TIMEOUT_S)
+                await asyncio.wait_for(ex.replay.wait_ended(), TIMEOUT_S)
+                book = await caught_up(client, symbol, ex, venue)
                 return _levels(inst, book["bids"], 100), _levels(inst, book["asks"], 100)
             finally:
                 await client.close()

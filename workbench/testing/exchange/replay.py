@@ -19,6 +19,7 @@ paused replay is what tests drive, waiting on conditions instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -125,8 +126,10 @@ class Replay:
         return self._ended.is_set()
 
     def pause(self) -> None:
-        """Stop replaying after the current message."""
+        """Stop replaying: no message is applied after this call until resumed or stepped
+        (one being published is still sent)."""
         self._paused = True
+        self._wake.set()
 
     def resume(self) -> None:
         """Replay again at the set speed, from now on."""
@@ -316,10 +319,8 @@ class Replay:
             if delay <= 0:
                 return
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
-            except TimeoutError:
-                return
 
     def _resolve_depth(self, key: StreamKey) -> None:
         waiters = self._depth_waiters.pop(key, None)

@@ -60,6 +60,7 @@ class StreamConnection:
     names: dict[SubscriptionKey, bytes] = field(default_factory=dict)
     stalled: bool = False
     closed: bool = False
+    offered: int = 0
     sent: int = 0
     discarded: int = 0
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_MESSAGES))
@@ -77,6 +78,7 @@ class StreamConnection:
         if self.stalled:
             self.discarded += 1
             return
+        self.offered += 1
         if self.queue.full():
             await self.queue.put((due, frame))
         else:

@@ -7,6 +7,9 @@ from aiohttp import web
 
 from workbench.testing.exchange.errors import BinanceError, missing
 
+#: Where a request keeps the weight it left used this minute (for the response header).
+USED_WEIGHT = web.RequestKey("used_weight", int)
+
 
 def json_response(body: object, status: int = 200,
                   headers: dict[str, str] | None = None) -> web.Response:

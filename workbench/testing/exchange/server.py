@@ -10,15 +10,17 @@ with ``async with LocalExchange(...) as ex`` (or :meth:`LocalExchange.start`); i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from workbench.book.l2 import L2Book
 from workbench.book.sync import BookSync
@@ -27,24 +29,29 @@ from workbench.data.binance.feed import group_streams
 from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
 from workbench.data.sample import sample_paths
 from workbench.execution.sim import ConservativeQueue, ConstantLatency, FeeSchedule, SimExchange
+from workbench.testing.exchange.auth import ApiKeys
+from workbench.testing.exchange.ccxt_urls import binance_client
 from workbench.testing.exchange.errors import BinanceError, bad_symbol
 from workbench.testing.exchange.faults import Faults
-from workbench.testing.exchange.http import api_of, error_response, json_response
+from workbench.testing.exchange.http import USED_WEIGHT, api_of, error_response, json_response
 from workbench.testing.exchange.limits import WeightLimiter
+from workbench.testing.exchange.private import PrivateApi
 from workbench.testing.exchange.public import PublicApi
 from workbench.testing.exchange.recorded import RecordedMessage, StreamKey, recorded_messages
 from workbench.testing.exchange.replay import Replay
 from workbench.testing.exchange.specs import API_OF_VENUE, WEIGHT_LIMIT_PER_MINUTE, MarketSpec
-from workbench.testing.exchange.streams import MarketStreams
+from workbench.testing.exchange.streams import MarketStreams, StreamConnection, close_socket
+from workbench.testing.exchange.trading import Trading
+from workbench.testing.exchange.user_streams import UserStreams
 from workbench.testing.exchange.wire_faults import WireFaults
+from workbench.testing.exchange.ws_api import WsApi
 
 log = logging.getLogger(__name__)
 
-#: Where a request keeps the weight it left used this minute (for the response header).
-USED_WEIGHT = web.RequestKey("used_weight", int)
-
 #: Fees of the venues served, bps (Binance's regular tier): spot 10/10, USD-M 2/5.
 DEFAULT_FEES = {"spot": FeeSchedule(10.0, 10.0), "usdm": FeeSchedule(2.0, 5.0)}
+#: Spot balances of a new exchange.
+DEFAULT_SPOT_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +164,13 @@ class LocalExchange:
         ``api -> FeeSchedule`` (``"spot"``, ``"usdm"``); Binance's regular tier by default.
     seed : int
         Seeds the simulated exchange's draws.
+    api_keys : mapping, optional
+        ``key -> secret`` accepted on signed requests; by default one random pair,
+        :attr:`api_key` / :attr:`api_secret`.
+    spot_balances : mapping, optional
+        Initial spot balances (default 100,000 USDT, 1 BTC, 10 ETH).
+    usdm_wallet : str
+        Initial USD-M wallet, USDT.
 
     Raises
     ------
@@ -167,7 +181,9 @@ class LocalExchange:
     def __init__(self, recording: Recording | Iterable[str | Path] | None = None, *,
                  speed: float | None = None, paused: bool = False, host: str = "127.0.0.1",
                  port: int = 0, fees: Mapping[str, FeeSchedule] | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, api_keys: Mapping[str, str] | None = None,
+                 spot_balances: Mapping[str, str] | None = None,
+                 usdm_wallet: str = "100000") -> None:
         if not (host == "localhost" or host.startswith("127.") or host == "::1"):
             raise ValidationError(f"the local exchange listens on loopback only, not {host!r}")
         self.recording = recording if isinstance(recording, Recording) else Recording(recording)
@@ -184,8 +200,18 @@ class LocalExchange:
                                name="local-binance", books=books)
         self.streams = MarketStreams(WireFaults())
         self.limiter = WeightLimiter(dict(WEIGHT_LIMIT_PER_MINUTE))
+        if api_keys is None:
+            self.api_key, self.api_secret = secrets.token_hex(16), secrets.token_hex(32)
+            api_keys = {self.api_key: self.api_secret}
+        else:
+            self.api_key, self.api_secret = next(iter(api_keys.items()), (None, None))
+        self.keys = ApiKeys(dict(api_keys))
+        self.users = UserStreams()
+        self.trading = Trading(self, spot_balances or DEFAULT_SPOT_BALANCES, usdm_wallet)
         self.faults = Faults(self)
         self.public = PublicApi(self)
+        self.private = PrivateApi(self)
+        self.ws_api = WsApi(self)
         self.replay = Replay(self.recording.messages(), books, self.sim, self._publish,
                              self._on_reports, speed)
         if paused:
@@ -199,7 +225,10 @@ class LocalExchange:
         self.replay.prime()
         app = web.Application(middlewares=[self._middleware])
         app.add_routes(self.public.routes())
+        app.add_routes(self.private.routes())
         app.add_routes([
+            web.get("/ws-api/v3", lambda r: self.ws_api.handle(r, "spot")),
+            web.get("/ws-fapi/v1", lambda r: self.ws_api.handle(r, "usdm")),
             web.get("/stream/{path:.*}", self._spot_stream),
             web.get("/fstream/{path:.*}", self._usdm_stream),
             web.post("/_control/{target}", self._control),
@@ -219,6 +248,9 @@ class LocalExchange:
         """Stop the replay, close every socket and stop listening."""
         await self.replay.stop()
         await self.streams.drop()
+        await self.users.drop()
+        for conn in self.ws_api.matching():
+            await close_socket(conn.ws, conn.transport, False, 1001)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -257,6 +289,13 @@ class LocalExchange:
             raise bad_symbol()
         return spec
 
+    def ccxt(self, market: str = "spot", pro: bool = True, keys: bool = True, **config):
+        """A ccxt Binance object pointed at this exchange (with its API key unless
+        ``keys`` is False); see :func:`~workbench.testing.exchange.binance_client`."""
+        if keys:
+            config = {"apiKey": self.api_key, "secret": self.api_secret, **config}
+        return binance_client(self.urls.rest, market, pro, **config)
+
     def server_time_ms(self) -> int:
         """The exchange's clock, ms (the wall clock plus the skew fault)."""
         return time.time_ns() // 1_000_000 + self.faults.clock_skew_ms
@@ -273,6 +312,7 @@ class LocalExchange:
 
     def _on_reports(self, reports: list) -> None:
         """Reports of the simulated exchange caused by market messages."""
+        self.trading.on_reports(reports)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler) -> web.StreamResponse:
@@ -296,9 +336,34 @@ class LocalExchange:
 
     async def _usdm_stream(self, request: web.Request) -> web.StreamResponse:
         parts = request.match_info["path"].split("/")
-        if parts and parts[0] in ("public", "market"):
+        if parts[0] == "private":
+            return await self._user_stream(request, request.query.get("listenKey", ""))
+        if parts[0] in ("public", "market"):
             parts = parts[1:]
+        if len(parts) == 2 and parts[0] == "ws" and parts[1] == self.users.listen_key:
+            return await self._user_stream(request, parts[1])
         return await self._stream(request, "usdm", parts)
+
+    async def _user_stream(self, request: web.Request, key: str) -> web.StreamResponse:
+        """A USD-M listen-key socket: user-data events until it closes."""
+        if not self.users.valid(key, self.server_time_ms()):
+            raise BinanceError(-1125, "This listenKey does not exist.")
+        ws = web.WebSocketResponse(autoping=True, compress=False)
+        await ws.prepare(request)
+        conn = StreamConnection(ws, "usdm", False, request.transport, queue=asyncio.Queue())
+        self.users.add_usdm(conn)
+        sender = asyncio.get_running_loop().create_task(conn.send_loop())
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            self.users.unsubscribe(conn)
+            conn.closed = True
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+        return ws
 
     async def _stream(self, request: web.Request, api: str,
                       parts: list[str]) -> web.StreamResponse:

@@ -84,6 +84,12 @@ class StreamConnection:
         else:
             self.queue.put_nowait((due, frame))
 
+    def offer_nowait(self, frame: bytes, due: float) -> None:
+        """Queue a frame at once (connections with an unbounded queue: user data)."""
+        if not self.closed and not self.stalled:
+            self.offered += 1
+            self.queue.put_nowait((due, frame))
+
     def reply(self, message: dict) -> None:
         """Queue a reply to a request (behind what is already queued)."""
         if not self.closed:

@@ -47,15 +47,19 @@ class BinanceError(WorkbenchError):
         HTTP status (400 for request errors, 401 for keys, 429 / 418 for rate limits).
     headers : mapping, optional
         Extra response headers (``Retry-After``).
+    after : list, optional
+        User-data events ``(api, event)`` to send once the error has been answered.
     """
 
     def __init__(self, code: int, msg: str, status: int = 400,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None,
+                 after: list[tuple[str, dict]] | None = None) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
         self.msg = msg
         self.status = status
         self.headers = dict(headers or {})
+        self.after = after or []
 
     def body(self) -> dict:
         """The JSON body Binance sends."""

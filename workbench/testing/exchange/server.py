@@ -227,8 +227,8 @@ class LocalExchange:
         app.add_routes(self.public.routes())
         app.add_routes(self.private.routes())
         app.add_routes([
-            web.get("/ws-api/v3", lambda r: self.ws_api.handle(r, "spot")),
-            web.get("/ws-fapi/v1", lambda r: self.ws_api.handle(r, "usdm")),
+            web.get("/ws-api/v3", self._spot_ws_api),
+            web.get("/ws-fapi/v1", self._usdm_ws_api),
             web.get("/stream/{path:.*}", self._spot_stream),
             web.get("/fstream/{path:.*}", self._usdm_stream),
             web.post("/_control/{target}", self._control),
@@ -320,6 +320,11 @@ class LocalExchange:
             response = await handler(request)
         except BinanceError as error:
             response = error_response(error)
+            if error.after:  # events that must follow the answer
+                await response.prepare(request)
+                await response.write_eof()
+                for api, event in error.after:
+                    self.users.publish(api, event)
         except web.HTTPException:
             raise
         except Exception:
@@ -330,6 +335,12 @@ class LocalExchange:
         if used is not None and not response.prepared:
             response.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
         return response
+
+    async def _spot_ws_api(self, request: web.Request) -> web.StreamResponse:
+        return await self.ws_api.handle(request, "spot")
+
+    async def _usdm_ws_api(self, request: web.Request) -> web.StreamResponse:
+        return await self.ws_api.handle(request, "usdm")
 
     async def _spot_stream(self, request: web.Request) -> web.StreamResponse:
         return await self._stream(request, "spot", request.match_info["path"].split("/"))

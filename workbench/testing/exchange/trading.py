@@ -211,7 +211,7 @@ class Trading:
             finally:
                 self._late = None
         if not order.working:
-            raise BinanceError(-2011, "Unknown order sent.")
+            raise BinanceError(-2011, "Unknown order sent.", after=late)
         replay = self.ex.replay
         replay.catch_up()
         inst = order.spec.instrument

@@ -39,6 +39,7 @@ class WsApi:
     def __init__(self, exchange: LocalExchange) -> None:
         self.ex = exchange
         self.connections: set[StreamConnection] = set()
+        self._tasks: set[asyncio.Task] = set()
 
     async def handle(self, request: web.Request, api: str) -> web.WebSocketResponse:
         """Serve one websocket-API connection until it closes."""
@@ -48,7 +49,7 @@ class WsApi:
         self.connections.add(conn)
         loop = asyncio.get_running_loop()
         sender = loop.create_task(conn.send_loop())
-        tasks: set[asyncio.Task] = set()
+        tasks = self._tasks
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
@@ -58,14 +59,14 @@ class WsApi:
                 elif msg.type is WSMsgType.ERROR:
                     break
         finally:
+            # Requests that reached the exchange still run to completion (their answers go
+            # nowhere): a place in flight when the socket drops may well be working.
             self.connections.discard(conn)
             self.ex.users.unsubscribe(conn)
             conn.closed = True
-            for task in (*tasks, sender):
-                task.cancel()
-            for task in (*tasks, sender):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
         return ws
 
     def matching(self, api: str | None = None) -> list[StreamConnection]:
@@ -92,6 +93,7 @@ class WsApi:
             conn.reply({"id": rid, "status": 200, "result": result})
         except BinanceError as error:
             conn.reply({"id": rid, "status": error.status, "error": error.body()})
+            late = error.after
         except orjson.JSONDecodeError:
             conn.reply({"id": None, "status": 400,
                         "error": {"code": -1100, "msg": "Illegal request: invalid JSON."}})

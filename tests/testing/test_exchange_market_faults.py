@@ -242,3 +242,28 @@ def test_clock_skew_shows_in_ccxt_fetch_time(recording):
         return after - before
 
     assert -7_210_000 < asyncio.run(scenario()) < -7_190_000
+
+
+def test_a_malformed_message_stops_ccxt_reading_and_an_unknown_one_is_ignored(recording):
+    """Measured: ccxt's receive loop dies on a frame that is not JSON (the error escapes
+    in a callback, the socket stays open), so every later watch on it hangs: a client
+    must detect the stale stream itself. A well-formed unknown event is ignored."""
+    async def body(ex, client, symbol, venue, api):
+        ex.replay.pause()
+        conn = ex.streams.matching(api="spot")[0]
+        assert ex.faults.send_malformed("market", api="spot", text='{"e":"unknown"}') == 1
+        offered = conn.offered
+        while conn.offered < offered + 3:
+            await ex.replay.step(10)
+        await wait_until(lambda: client.orderbooks[symbol]["nonce"] ==
+                         ex.last_update_id(venue, "BTCUSDT"), what="the book after it")
+        assert ex.faults.send_malformed("market", api="spot") == 1
+        sent = conn.sent
+        while conn.offered < offered + 8:
+            await ex.replay.step(10)
+        await wait_until(lambda: conn.sent > sent + 3, what="more messages sent")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.watch_order_book(symbol), 0.5)
+        return client.orderbooks[symbol]["nonce"] < ex.last_update_id(venue, "BTCUSDT")
+
+    assert _run(recording, "spot", body)

@@ -3,9 +3,15 @@
 The exchange replays recorded market data (the bundled sample by default) through its own
 books and the simulated exchange's matching rules, and speaks Binance's wire protocol:
 REST (``/api/v3``, ``/fapi/v1``), market streams (raw ``/ws`` and combined ``/stream``,
-depth diffs with their ``U``/``u``/``pu`` ids, trades, bookTicker), with faults a test
-switches on. The unmodified ccxt client (``ccxt.binance``, ``ccxt.pro.binance``) works
-against it once its URLs are rewritten.
+depth diffs with their ``U``/``u``/``pu`` ids, trades, bookTicker), the websocket API
+(``/ws-api/v3``, ``/ws-fapi/v1``) and the user-data streams (spot over the websocket API,
+USD-M by listen key), with faults a test switches on. The unmodified ccxt client
+(``ccxt.binance``, ``ccxt.pro.binance``) works against it once its URLs are rewritten.
+
+Our orders (signed with ``ex.api_key`` / ``ex.api_secret``) are matched by one
+:class:`~workbench.execution.sim.SimExchange` at zero latency, whose books are the
+exchange's: the rules of backtests and paper runs. Spot has balances (funds locked by
+orders, commissions in the asset received); USD-M a wallet and one-way positions.
 
 Starting it in a test
 ---------------------
@@ -43,8 +49,16 @@ Starting it in a test
   that diff), which advances a paused replay by that much.
 - Point an existing ccxt object with :func:`point_ccxt(exchange, ex.urls.rest)
   <point_ccxt>`; :func:`ccxt_config` has the options that keep it lean.
-- Faults: :class:`Faults` (``ex.faults``); from another process, ``POST /_control/fault``
-  with ``{"name": ..., "args": {...}}`` and ``POST /_control/replay``.
+- Trading: ``client = ex.ccxt("spot")`` (keys included); ``create_order``,
+  ``create_order_ws``, ``watch_orders``, ... ``ex.trading.orders`` is the exchange's view.
+- Faults: :class:`Faults` (``ex.faults``): market data (``drop_market_sockets``,
+  ``stall_market``, ``lose``, ``duplicate``, ``swap``, ``delay_market``,
+  ``send_malformed``), REST (``rate_limit``; the weight limit answers 429 / 418 on its
+  own), clock (``set_clock_skew``), orders (``reject_orders``, ``hold_orders``,
+  ``delay_order_responses``, ``fill``, ``fill_on_cancel``), user data
+  (``drop_user_sockets``, ``drop_ws_api_sockets``, ``delay_user``). From another
+  process: ``POST /_control/fault`` with ``{"name": ..., "args": {...}}`` and
+  ``POST /_control/replay``.
 - From a shell: ``workbench exchange serve --port 8765 [--data FILE...] [--speed 1]``.
 """
 

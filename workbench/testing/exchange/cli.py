@@ -1,9 +1,14 @@
-"""``workbench exchange serve``: run the local exchange in the foreground until Ctrl-C."""
+"""``workbench exchange serve``: run the local exchange in the foreground until Ctrl-C.
+
+Signed endpoints accept the key pair in ``WORKBENCH_EXCHANGE_API_KEY`` and
+``WORKBENCH_EXCHANGE_API_SECRET`` (set both; without them no key is accepted).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
@@ -40,17 +45,24 @@ async def _serve(recording: Recording, host: str, port: int, speed: float | None
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with LocalExchange(recording, speed=speed, paused=paused, host=host,
-                             port=port) as ex:
+    key = os.environ.get("WORKBENCH_EXCHANGE_API_KEY")
+    secret = os.environ.get("WORKBENCH_EXCHANGE_API_SECRET")
+    keys = {key: secret} if key and secret else {}
+    async with LocalExchange(recording, speed=speed, paused=paused, host=host, port=port,
+                             api_keys=keys) as ex:
         urls = ex.urls
         print(urls.rest, flush=True)
+        key_note = ("from WORKBENCH_EXCHANGE_API_KEY" if keys else
+                    "none (set WORKBENCH_EXCHANGE_API_KEY and _SECRET to trade)")
         streams = ", ".join(f"{v} {s}" for v, s in recording.streams)
         print(f"local exchange: {streams}; speed {speed or 'as fast as possible'}"
               f"{' (paused)' if paused else ''}\n"
               f"  REST        {urls.rest}/api/v3 (spot), {urls.rest}/fapi/v1 (USD-M)\n"
               f"  streams     {urls.spot_stream}/ws | /stream?streams=...  (spot)\n"
               f"              {urls.usdm_stream}/ws | /public/ws | /stream?streams=...  (USD-M)\n"
-              f"  control     POST {urls.rest}/_control/fault | /_control/replay",
+              f"  ws-api      {urls.spot_ws_api} (spot), {urls.usdm_ws_api} (USD-M)\n"
+              f"  control     POST {urls.rest}/_control/fault | /_control/replay\n"
+              f"  API key     {key_note}",
               file=sys.stderr, flush=True)
         ended = asyncio.ensure_future(ex.replay.wait_ended())
         stopped = asyncio.ensure_future(stop.wait())

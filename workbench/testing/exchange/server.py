@@ -10,7 +10,6 @@ with ``async with LocalExchange(...) as ex`` (or :meth:`LocalExchange.start`); i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import secrets
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from workbench.book.l2 import L2Book
 from workbench.book.sync import BookSync
@@ -363,17 +362,10 @@ class LocalExchange:
         await ws.prepare(request)
         conn = StreamConnection(ws, "usdm", False, request.transport, queue=asyncio.Queue())
         self.users.add_usdm(conn)
-        sender = asyncio.get_running_loop().create_task(conn.send_loop())
         try:
-            async for msg in ws:
-                if msg.type is WSMsgType.ERROR:
-                    break
+            await conn.serve()
         finally:
             self.users.unsubscribe(conn)
-            conn.closed = True
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
         return ws
 
     async def _stream(self, request: web.Request, api: str,

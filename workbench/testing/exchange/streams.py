@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -95,6 +96,22 @@ class StreamConnection:
         if not self.closed:
             self.queue.put_nowait((0.0, orjson.dumps(message)))
 
+    async def serve(self, on_text: Callable[[str], object] | None = None) -> None:
+        """Send queued frames and read requests (``on_text`` for each text frame) until
+        the socket closes; then the connection is closed and its sender stopped."""
+        sender = asyncio.get_running_loop().create_task(self.send_loop())
+        try:
+            async for msg in self.ws:
+                if msg.type is WSMsgType.TEXT and on_text is not None:
+                    on_text(msg.data)
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            self.closed = True
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
     async def send_loop(self) -> None:
         loop = asyncio.get_running_loop()
         queue, ws = self.queue, self.ws
@@ -153,24 +170,15 @@ class MarketStreams:
         await ws.prepare(request)
         conn = StreamConnection(ws, api, combined, request.transport)
         self.connections.add(conn)
-        sender = asyncio.get_running_loop().create_task(conn.send_loop())
         for name in initial:
             key = parse_stream_name(name)
             if key is not None:
                 self._join(conn, key, name)
         try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    self._request(conn, msg.data)
-                elif msg.type is WSMsgType.ERROR:
-                    break
+            await conn.serve(lambda text: self._request(conn, text))
         finally:
             self._leave_all(conn)
             self.connections.discard(conn)
-            conn.closed = True
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
         return ws
 
     # -- faults ------------------------------------------------------------------------

@@ -13,12 +13,11 @@ does not hold the others back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from workbench.testing.exchange.auth import ws_payload
 from workbench.testing.exchange.errors import BinanceError
@@ -48,25 +47,19 @@ class WsApi:
         conn = StreamConnection(ws, api, False, request.transport, queue=asyncio.Queue())
         self.connections.add(conn)
         loop = asyncio.get_running_loop()
-        sender = loop.create_task(conn.send_loop())
-        tasks = self._tasks
+
+        def on_text(text: str) -> None:
+            task = loop.create_task(self._request(conn, text))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
         try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    task = loop.create_task(self._request(conn, msg.data))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                elif msg.type is WSMsgType.ERROR:
-                    break
+            await conn.serve(on_text)
         finally:
             # Requests that reached the exchange still run to completion (their answers go
             # nowhere): a place in flight when the socket drops may well be working.
             self.connections.discard(conn)
             self.ex.users.unsubscribe(conn)
-            conn.closed = True
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
         return ws
 
     def matching(self, api: str | None = None) -> list[StreamConnection]:

@@ -214,3 +214,28 @@ def test_fetch_order_book_is_the_exchange_book_at_its_update_id(recording, marke
     assert nonce == server_id and (bids, asks) == server_top and len(bids) == 100
     # Spot answers at once; USD-M advances a paused replay to the symbol's next diff.
     assert (advanced == 0) if market == "spot" else (advanced >= 1)
+
+
+def test_watch_bids_asks_gets_the_recorded_book_ticker(recording):
+    inst = binance_instrument(SPOT, "BTCUSDT")
+    recorded = {m.event.update_id: m.event for m in recording.messages()
+                if m.channel is Channel.BOOK_TICKER and m.venue == SPOT}
+
+    async def scenario():
+        async with LocalExchange(recording, paused=True) as ex:
+            client = binance_client(ex.urls.rest, "spot", enableRateLimit=False)
+            try:
+                await client.load_markets()
+                task = asyncio.ensure_future(client.watch_bids_asks(["BTC/USDT"]))
+                await wait_until(lambda: ex.streams.matching(symbol="BTCUSDT"))
+                ex.replay.resume()
+                tickers = await asyncio.wait_for(task, TIMEOUT_S)
+                return tickers["BTC/USDT"]
+            finally:
+                await client.close()
+
+    t = asyncio.run(scenario())
+    venue = recorded[int(t["info"]["u"])]
+    assert (inst.price_to_ticks(t["bid"]), inst.size_to_lots(t["bidVolume"]),
+            inst.price_to_ticks(t["ask"]), inst.size_to_lots(t["askVolume"])) == \
+        (venue.bid_ticks, venue.bid_lots, venue.ask_ticks, venue.ask_lots)

@@ -183,6 +183,12 @@ def test_rejects_and_edits(recording, market):
                                 "requested action.")
         with pytest.raises(ccxt.InsufficientFunds):
             await c.create_order(symbol, "limit", "buy", 0.002, bid, {"postOnly": True})
+        # Below the minimum notional (5 USDT spot, 100 USDT USD-M): a filter failure
+        # (ccxt maps the spot message onto BadRequest).
+        with pytest.raises(ccxt.BadRequest if market == "spot" else ccxt.ExchangeError,
+                           match="NOTIONAL" if market == "spot" else "-4164"):
+            await c.create_order(symbol, "limit", "buy", 0.00001 if market == "spot"
+                                 else 0.001, bid, {"postOnly": True})
         order = await c.create_order(symbol, "limit", "buy", 0.002, bid, {"postOnly": True})
         edited = await c.edit_order(order["id"], symbol, "limit", "buy", 0.003, bid - 1.0,
                                     {"postOnly": True} if market == "spot" else {})

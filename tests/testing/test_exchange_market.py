@@ -239,3 +239,19 @@ def test_watch_bids_asks_gets_the_recorded_book_ticker(recording):
     assert (inst.price_to_ticks(t["bid"]), inst.size_to_lots(t["bidVolume"]),
             inst.price_to_ticks(t["ask"]), inst.size_to_lots(t["askVolume"])) == \
         (venue.bid_ticks, venue.bid_lots, venue.ask_ticks, venue.ask_lots)
+
+
+def test_frames_of_every_length_class_arrive_intact(recording):
+    """The sender writes websocket frames itself (7-bit, 16-bit and 64-bit lengths)."""
+    texts = ["a" * 10, "b" * 125, "c" * 126, "d" * 300, "e" * 65_535, "f" * 70_000]
+
+    async def scenario():
+        async with LocalExchange(recording, paused=True) as ex, \
+                aiohttp.ClientSession() as http:
+            async with http.ws_connect(f"{ex.urls.spot_stream}/ws/btcusdt@trade") as ws:
+                await wait_until(lambda: ex.streams.matching(api="spot"))
+                for text in texts:
+                    assert ex.faults.send_malformed("market", api="spot", text=text) == 1
+                return [(await asyncio.wait_for(ws.receive(), TIMEOUT_S)).data for _ in texts]
+
+    assert asyncio.run(scenario()) == texts

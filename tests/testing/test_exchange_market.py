@@ -16,7 +16,7 @@ from workbench.core.events import BookDelta, BookSnapshot
 from workbench.data.binance.feed import replay_book
 from workbench.data.binance.instruments import SPOT, USDM, binance_instrument
 from workbench.data.binance.parse import read_lines
-from workbench.testing.exchange import LocalExchange, binance_client
+from workbench.testing.exchange import LocalExchange, Recording, binance_client
 from workbench.testing.exchange.recorded import Channel
 
 MARKETS = {  # ccxt market type -> (ccxt symbol, venue, API path, depth stream name)
@@ -255,3 +255,11 @@ def test_frames_of_every_length_class_arrive_intact(recording):
                 return [(await asyncio.wait_for(ws.receive(), TIMEOUT_S)).data for _ in texts]
 
     assert asyncio.run(scenario()) == texts
+
+
+def test_a_recording_can_be_cut_to_channels(recording, short_files):
+    depth_only = Recording(list(short_files.values()), channels=["depth"])
+    kept = [(m.venue, m.channel, m.local_ts_ns) for m in depth_only.messages()]
+    expected = [(m.venue, m.channel, m.local_ts_ns) for m in recording.messages()
+                if m.channel in (Channel.DEPTH, Channel.SNAPSHOT)]
+    assert kept == expected and len(kept) > 500

@@ -36,7 +36,12 @@ from workbench.testing.exchange.http import USED_WEIGHT, api_of, error_response,
 from workbench.testing.exchange.limits import WeightLimiter
 from workbench.testing.exchange.private import PrivateApi
 from workbench.testing.exchange.public import PublicApi
-from workbench.testing.exchange.recorded import RecordedMessage, StreamKey, recorded_messages
+from workbench.testing.exchange.recorded import (
+    Channel,
+    RecordedMessage,
+    StreamKey,
+    recorded_messages,
+)
 from workbench.testing.exchange.replay import Replay
 from workbench.testing.exchange.specs import API_OF_VENUE, WEIGHT_LIMIT_PER_MINUTE, MarketSpec
 from workbench.testing.exchange.streams import MarketStreams, StreamConnection, close_socket
@@ -105,6 +110,9 @@ class Recording:
         replay them without parsing again.
     seconds : float, optional
         Replay only the first ``seconds`` of the recording (by local receive time).
+    channels : iterable of str, optional
+        Replay only these channels (``"depth"``, ``"trade"``, ``"bookTicker"``; depth
+        snapshots are always kept): e.g. depth alone for a throughput benchmark.
 
     Raises
     ------
@@ -113,7 +121,7 @@ class Recording:
     """
 
     def __init__(self, paths: Iterable[str | Path] | None = None, cache: bool = False,
-                 seconds: float | None = None) -> None:
+                 seconds: float | None = None, channels: Iterable[str] | None = None) -> None:
         self.paths = [str(p) for p in (sample_paths() if paths is None else paths)]
         groups = group_streams(self.paths)
         served = {k: v for k, v in groups.items() if k[0] in API_OF_VENUE}
@@ -123,6 +131,8 @@ class Recording:
         self.streams: list[StreamKey] = list(served)
         self._files = [f for files in served.values() for f in files]
         self.seconds = seconds
+        self.channels = None if channels is None else \
+            {Channel(c) for c in channels} | {Channel.SNAPSHOT}
         self._cached: list[RecordedMessage] | None = None
         if cache:
             self._cached = list(self._read())
@@ -135,6 +145,8 @@ class Recording:
 
     def _read(self) -> Iterator[RecordedMessage]:
         _, messages = recorded_messages(self._files)
+        if self.channels is not None:
+            messages = (m for m in messages if m.channel in self.channels)
         if self.seconds is None:
             yield from messages
             return

@@ -240,6 +240,8 @@ def _describe(exc: Exception) -> str:
 
 
 def _depth(b: _StreamBuilder, body: bytes, local_ts: int, lineno: int) -> None:
+    if not body.endswith(b"]}}"):
+        raise ValueError("a depth message cut short")
     i = body.index(b',"b":[')
     j = body.index(b'],"a":[', i)
     head = orjson.loads(body[:i] + b"}}")["data"]

@@ -64,16 +64,6 @@ class LinePath:
         self.streams = {sym: status.stream(venue, sym) for sym in self.symbols.values()}
         self._gaps = dict.fromkeys(self.symbols.values(), 0)
 
-    def route(self, body: bytes) -> str | None:
-        """Our symbol of a stream message, None (counted) for others of no stream of ours."""
-        sym = stream_symbol(body)
-        if sym is None:
-            return None
-        name = self.symbols.get(sym)
-        if name is None:
-            self.status.error("message of an unknown stream", body[:80])
-        return name
-
     def process(self, batch: list[tuple[str, int, bytes]]) -> list[MarketEvent]:
         """``(symbol, local_ts_ns, body)`` entries in arrival order → events, same order.
 

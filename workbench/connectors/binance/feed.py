@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -157,8 +158,7 @@ class BinanceFeed:
         if book_ticker:
             names += [f"{s.lower()}@bookTicker" for s in self.symbols]
         self.stream_names = names
-        self._queue: list[tuple[str, int, bytes]] = []
-        self._wake = asyncio.Event()
+        self.hub = Hub([self])
         self._subscribed = False
         self._diff_seen: set[str] = set()
         self._in_flight: set[str] = set()
@@ -174,22 +174,18 @@ class BinanceFeed:
     # -- running -------------------------------------------------------------------------
     async def run(self, emit: Callable[[MarketEvent], None]) -> None:
         """Stream until cancelled, handing every event to ``emit`` in arrival order."""
+        await _run_all(self.hub, [self], emit)
+
+    async def _connections(self) -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             self._session = session
-            tasks = [asyncio.create_task(c, name=f"{self.status.name} {n}") for n, c in (
-                ("socket", self._socket_loop()), ("events", self._consume(emit)),
-                ("watchdog", self._watchdog()), ("clock", self._time_sync()))]
             try:
-                await asyncio.gather(*tasks)
+                await asyncio.gather(self._socket_loop(), self._watchdog(), self._time_sync())
             finally:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
                 self._session = None
 
     def _push(self, sym: str, ts: int, body: bytes) -> None:
-        self._queue.append((sym, ts, body))
-        self._wake.set()
+        self.hub.push(self, sym, ts, body)
 
     async def _socket_loop(self) -> None:
         while True:
@@ -237,7 +233,7 @@ class BinanceFeed:
         if isinstance(msg, dict) and msg.get("id") == 1 and "result" in msg:
             self._subscribed = True
             self.backoff.reset()
-            self._wake.set()
+            self.hub.wake()
             return
         self.status.error("unknown message", body[:120])
         for st in self.lines.streams.values():
@@ -252,20 +248,11 @@ class BinanceFeed:
         for sym in self.symbols:
             self._push(sym, now, b"")
 
-    async def _consume(self, emit: Callable[[MarketEvent], None]) -> None:
-        lines = self.lines
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._queue = self._queue, []
-            if batch:
-                for sym, _, body in batch:
-                    if body and sym not in self._diff_seen and b"@depth" in body[:40]:
-                        self._diff_seen.add(sym)
-                for event in lines.process(batch):
-                    emit(event)
-            self._request_snapshots()
-            await asyncio.sleep(0)
+    def _on_batch(self, batch: list[tuple[str, int, bytes]]) -> list[MarketEvent]:
+        for sym, _, body in batch:
+            if body and sym not in self._diff_seen and b"@depth" in body[:40]:
+                self._diff_seen.add(sym)
+        return self.lines.process(batch)
 
     def _request_snapshots(self) -> None:
         if not self._subscribed:
@@ -347,3 +334,87 @@ class BinanceFeed:
                 except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                     self.status.error("time", exc)
             await asyncio.sleep(self.time_sync_s if self.offset.known else 1.0)
+
+
+class Hub:
+    """One queue for the messages of several native feeds, worked off by one task.
+
+    Every message is stamped by one clock as it arrives; the task turns what queued into
+    events feed by feed and merges them by stamp, so the events of all the feeds come out
+    in the order their messages arrived (what a replay of their recordings sees).
+    """
+
+    def __init__(self, feeds: list[BinanceFeed]) -> None:
+        self.feeds = feeds
+        self._queue: list[tuple[BinanceFeed, str, int, bytes]] = []
+        self._wake = asyncio.Event()
+
+    def push(self, feed: BinanceFeed, sym: str, ts: int, body: bytes) -> None:
+        """Queue one message (``b""``: the feed's stream broke)."""
+        self._queue.append((feed, sym, ts, body))
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Run the task (a feed's state changed)."""
+        self._wake.set()
+
+    async def run(self, emit: Callable[[MarketEvent], None]) -> None:
+        """Work the queue until cancelled."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                per_feed: dict[int, list[tuple[str, int, bytes]]] = {}
+                for feed, sym, ts, body in batch:
+                    per_feed.setdefault(id(feed), []).append((sym, ts, body))
+                feeds = {id(f): f for f in self.feeds}
+                outs = [feeds[k]._on_batch(v) for k, v in per_feed.items()]
+                events = outs[0] if len(outs) == 1 else heapq.merge(*outs, key=_local_ts)
+                for event in events:
+                    emit(event)
+            for feed in self.feeds:
+                feed._request_snapshots()
+            await asyncio.sleep(0)
+
+
+class BinanceFeeds:
+    """Several native feeds (venues) sharing one clock and one :class:`Hub`: their events
+    come out in arrival order across venues.
+
+    Parameters
+    ----------
+    feeds : list of BinanceFeed
+        Made with the same ``clock``.
+    """
+
+    def __init__(self, feeds: list[BinanceFeed]) -> None:
+        if len({id(f.clock) for f in feeds}) > 1:
+            raise ValidationError("feeds of one group must share their receive clock")
+        self.feeds = feeds
+        self.hub = Hub(feeds)
+        for feed in feeds:
+            feed.hub = self.hub
+        self.status = FeedStatus("native " + ",".join(f.venue for f in feeds))
+        for feed in feeds:
+            self.status.streams.update(feed.status.streams)
+
+    async def run(self, emit: Callable[[MarketEvent], None]) -> None:
+        """Stream every feed until cancelled."""
+        await _run_all(self.hub, self.feeds, emit)
+
+
+async def _run_all(hub: Hub, feeds: list[BinanceFeed],
+                   emit: Callable[[MarketEvent], None]) -> None:
+    tasks = [asyncio.create_task(hub.run(emit))]
+    tasks += [asyncio.create_task(f._connections(), name=f.status.name) for f in feeds]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _local_ts(event: MarketEvent) -> int:
+    return event.local_ts_ns

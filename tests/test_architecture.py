@@ -15,7 +15,7 @@ LAYERS = {
     "workbench.estimators": 3, "workbench.quoting": 3, "workbench.options": 3,
     "workbench.calibration": 3, "workbench.analytics": 3,
     "workbench.strategies": 4, "workbench.execution": 4, "workbench.engine": 4,
-    "workbench.connectors": 5,
+    "workbench.connectors": 5, "workbench.testing": 5,
     # Paper trading assembles the engine around live feeds: it sits with the jobs.
     "workbench.connectors.paper": 6,
     "workbench.jobs": 6, "workbench.cli": 6,
@@ -25,7 +25,14 @@ LAYERS = {
 FORBIDDEN = {
     "workbench.connectors": ("workbench.estimators", "workbench.quoting", "workbench.options",
                              "workbench.strategies", "workbench.engine", "workbench.jobs"),
+    # The local exchange sees core, book, data and execution only.
+    "workbench.testing": ("workbench.estimators", "workbench.quoting", "workbench.options",
+                          "workbench.calibration", "workbench.analytics",
+                          "workbench.strategies", "workbench.engine", "workbench.connectors",
+                          "workbench.jobs"),
 }
+# Imported by nothing in workbench but the command line (and itself).
+TEST_ONLY = ("workbench.testing", ("workbench.testing", "workbench.cli"))
 JUPYTER = ("ipywidgets", "IPython", "ipykernel", "bokeh", "jupyter", "notebook", "papermill")
 
 
@@ -73,6 +80,14 @@ def test_imports_point_down_only():
                 problems.append(f"{name} imports {target} (layer {other[0]} is above {own[0]})")
             if target.startswith(FORBIDDEN.get(own[0], ())):
                 problems.append(f"{name} imports {target}, which DESIGN.md forbids")
+    assert not problems, "\n".join(problems)
+
+
+def test_nothing_but_the_cli_imports_the_local_exchange():
+    package, allowed = TEST_ONLY
+    problems = [f"{name} imports {target}" for name, path in _modules()
+                if not name.startswith(allowed)
+                for target, _ in _imports(path) if target.startswith(package)]
     assert not problems, "\n".join(problems)
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``workbench book-replay``, ``workbench data import|query``, ``workbench demo``."""
+"""Command line: ``workbench book-replay``, ``workbench data import|query``, ``workbench demo``,
+``workbench exchange serve``."""
 
 from __future__ import annotations
 
@@ -51,6 +52,26 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exchange_serve(args: argparse.Namespace) -> int:
+    from workbench.testing.exchange.cli import serve
+
+    return serve(args.data, args.host, args.port, args.speed or None, args.paused)
+
+
+def _add_exchange_parser(sub: argparse._SubParsersAction) -> None:
+    exchange = sub.add_parser("exchange", help="the local Binance exchange for tests")
+    commands = exchange.add_subparsers(dest="exchange_command", required=True)
+    p = commands.add_parser("serve", help="serve a recorded market on 127.0.0.1 (Binance "
+                            "spot and USD-M wire protocol) until Ctrl-C")
+    p.add_argument("--data", nargs="+", help="recorded files (default: the bundled sample)")
+    p.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="replay speed: 1 real time, N times faster, 0 as fast as possible")
+    p.add_argument("--paused", action="store_true", help="start with the replay paused")
+    p.set_defaults(func=_exchange_serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``workbench`` command."""
     parser = argparse.ArgumentParser(prog="workbench", description=__doc__)
@@ -82,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="paper-trade the bundled sample and print a summary")
     p.add_argument("--out", default="runs", help="folder for the run's journal")
     p.set_defaults(func=_demo)
+
+    _add_exchange_parser(sub)
     return parser
 
 

@@ -1,0 +1,55 @@
+"""Fixtures of the local exchange's tests: the bundled sample parsed once, and waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from workbench.data.sample import cut_prefix, sample_paths
+from workbench.testing.exchange import Recording
+
+#: Longest any condition is waited for (generous: the machine is shared).
+TIMEOUT_S = 20.0
+
+
+#: Seconds of the bundled sample the tests replay (the first ones, both venues).
+SECONDS = 40
+
+
+@pytest.fixture(scope="session")
+def short_files(tmp_path_factory) -> dict[str, Path]:
+    """The first :data:`SECONDS` of the sample's spot and USD-M files (``spot``, ``usdm``)."""
+    root = tmp_path_factory.mktemp("sample")
+    out = {}
+    for path in sample_paths():
+        venue = path.parent.name
+        if venue in ("spot", "usdm"):
+            out[venue] = root / venue / path.name
+            cut_prefix(path, out[venue], SECONDS)
+    return out
+
+
+@pytest.fixture(scope="session")
+def recording(short_files) -> Recording:
+    """The short spot and USD-M files, parsed once for every test."""
+    return Recording(list(short_files.values()), cache=True)
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = TIMEOUT_S,
+                     what: str = "condition") -> None:
+    """Poll ``condition`` on the event loop until it holds.
+
+    Raises
+    ------
+    AssertionError
+        If it does not hold within ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.005)

@@ -253,8 +253,8 @@ class BookConverter:
         return self._delta(bt, bl, at, al, exch_ns, local_ns)
 
 
-class TradeConverter:
-    """ccxt's trades as :class:`Trade` events (aggressor from ccxt's taker ``side``)."""
+class _Converter:
+    """One listing's grids, and a count of what was converted (ids where ccxt has none)."""
 
     def __init__(self, listing: Listing) -> None:
         inst = listing.instrument
@@ -262,6 +262,10 @@ class TradeConverter:
         self._tick = inst.tick_size_float
         self._step = float(listing.amount_step)
         self._count = 0
+
+
+class TradeConverter(_Converter):
+    """ccxt's trades as :class:`Trade` events (aggressor from ccxt's taker ``side``)."""
 
     def on_trade(self, trade: Mapping, local_ts_ns: int) -> Trade:
         """One ccxt trade.
@@ -284,15 +288,8 @@ class TradeConverter:
                      Side.BUY if side == "buy" else Side.SELL, trade_id)
 
 
-class TickerConverter:
+class TickerConverter(_Converter):
     """ccxt's tickers as :class:`BestBidOffer` events (None without both sides)."""
-
-    def __init__(self, listing: Listing) -> None:
-        inst = listing.instrument
-        self.venue, self.symbol = inst.venue, inst.symbol
-        self._tick = inst.tick_size_float
-        self._step = float(listing.amount_step)
-        self._count = 0
 
     def on_ticker(self, ticker: Mapping, local_ts_ns: int) -> BestBidOffer | None:
         """One ccxt ticker.

@@ -16,6 +16,8 @@ LAYERS = {
     "workbench.calibration": 3, "workbench.analytics": 3,
     "workbench.strategies": 4, "workbench.execution": 4, "workbench.engine": 4,
     "workbench.connectors": 5, "workbench.testing": 5,
+    # Paper trading assembles the engine around live feeds: it sits with the jobs.
+    "workbench.connectors.paper": 6,
     "workbench.jobs": 6, "workbench.cli": 6,
     "widgets": 7,
 }

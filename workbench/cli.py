@@ -1,9 +1,11 @@
 """Command line: ``workbench book-replay``, ``workbench data import|query``, ``workbench demo``,
-``workbench exchange serve``."""
+``workbench exchange serve``, ``workbench venues``, ``workbench record``,
+``workbench paper``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -72,6 +74,119 @@ def _add_exchange_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_exchange_serve)
 
 
+def _venues(args: argparse.Namespace) -> int:
+    from workbench.connectors.registry import venues, venues_json, venues_table
+
+    infos = venues()
+    print(json.dumps(venues_json(infos), indent=1) if args.json else venues_table(infos))
+    return 0
+
+
+def _pointer(url: str | None):
+    """Rewrites a ccxt Binance object's URLs to the local exchange at ``url``."""
+    if url is None:
+        return None
+    from workbench.testing.exchange import point_ccxt
+
+    return lambda exchange: point_ccxt(exchange, url)
+
+
+def _record(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from workbench.connectors import build
+    from workbench.connectors.clock import ReceiveClock
+    from workbench.connectors.live import LiveSource
+    from workbench.connectors.record import ParquetSink, Recorder, ccxt_raw_sink, tap_raw_messages
+    from workbench.data.recorder import RawFileWriter
+
+    symbols = [s for s in args.symbols.split(",") if s]
+
+    async def main() -> None:
+        clock = ReceiveClock()
+        writer = RawFileWriter(args.out)
+        store = None
+        if args.native:
+            venue = build.NATIVE_VENUES.get(args.venue)
+            feed = build.native_feed(args.venue, symbols, clock, args.exchange_url,
+                                     on_line=Recorder.native_line_sink(writer, venue or ""))
+        else:
+            feed = await build.ccxt_feed(args.venue, symbols, clock, _pointer(args.exchange_url))
+            tap_raw_messages(feed.exchange, ccxt_raw_sink(writer, feed), clock)
+            store = ParquetSink(args.store, feed.instruments)
+        recorder = Recorder(LiveSource([feed], clock), writer, store)
+        await recorder.run(args.seconds, status=lambda line: print(line, flush=True))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    return 0
+
+
+def _paper(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from workbench.connectors import build
+    from workbench.connectors.clock import ReceiveClock
+    from workbench.connectors.live import LiveSource
+    from workbench.connectors.paper import maker_params, paper_session, run_headless
+
+    overrides = {}
+    if args.params:
+        import yaml
+
+        with open(args.params) as fh:
+            overrides = yaml.safe_load(fh) or {}
+    maker = maker_params(args.strategy, overrides)
+
+    async def main() -> None:
+        clock = ReceiveClock()
+        keys = [(args.venue, args.symbol), *(tuple(a.split(":", 1)) for a in args.also)]
+        if args.native:
+            feeds = [build.native_feed(v, [s], clock, args.exchange_url) for v, s in keys]
+            source_feeds = [build.group(feeds)]
+            instruments = [build.binance_instrument(f.venue, f.symbols[0]) for f in feeds]
+        else:
+            source_feeds = [await build.ccxt_feed(v, [s], clock, _pointer(args.exchange_url))
+                            for v, s in keys]
+            instruments = [f.instruments[0] for f in source_feeds]
+        run = paper_session(LiveSource(source_feeds, clock), instruments, instruments[0].key,
+                            maker, journal_path=args.journal)
+        await run_headless(run, args.seconds, status=lambda line: print(line, flush=True))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    return 0
+
+
+def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("venues", help="every ccxt exchange and what it streams (no network)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_venues)
+    for name, helptext in (("record", "record a venue's live feed to raw files (and the "
+                            "Parquet store for ccxt venues) until Ctrl-C"),
+                           ("paper", "paper-trade on live data until Ctrl-C")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--venue", required=True, help="a ccxt id: binance, binanceusdm, ...")
+        p.add_argument("--native", action="store_true",
+                       help="Binance's own protocol instead of ccxt.pro")
+        p.add_argument("--exchange-url", help="a local exchange (http://127.0.0.1:P) "
+                       "instead of the venue")
+        p.add_argument("--seconds", type=float, help="stop after this long")
+        if name == "record":
+            p.add_argument("--symbols", required=True, help="comma-separated: BTC/USDT,...")
+            p.add_argument("--out", default="recorded", help="raw files folder")
+            p.add_argument("--store", default="store", help="Parquet store (ccxt venues)")
+            p.set_defaults(func=_record)
+        else:
+            p.add_argument("--symbol", required=True, help="the symbol to quote")
+            p.add_argument("--also", action="append", default=[], metavar="VENUE:SYMBOL",
+                           help="another stream for the fair mid (repeatable)")
+            p.add_argument("--strategy", default="glft", help="quoting model: glft or as")
+            p.add_argument("--params", help="YAML of dotted maker parameters")
+            p.add_argument("--journal", help="the session's journal (SQLite)")
+            p.set_defaults(func=_paper)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``workbench`` command."""
     parser = argparse.ArgumentParser(prog="workbench", description=__doc__)
@@ -105,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     _add_exchange_parser(sub)
+    _add_live_parsers(sub)
     return parser
 
 

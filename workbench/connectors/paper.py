@@ -122,7 +122,8 @@ def paper_session(source: LiveSource, instruments: Sequence[Instrument],
         The wall clock by default; a ``SimulatedClock`` runs the session on event time,
         where it gives the fills a backtest of the same events gives.
     journal_path : path, optional
-        The session's journal (SQLite).
+        The session's journal (SQLite, ``synchronous=NORMAL``: it survives a crash of
+        the process).
     timer_interval_s : float
         The engine's timer.
 
@@ -140,16 +141,19 @@ def paper_session(source: LiveSource, instruments: Sequence[Instrument],
     config = EngineConfig(instruments, quote, maker, risk or default_risk_limits(quoted, maker),
                           rules, stack or StackParams(), orders or OrderManagerConfig(),
                           timer_interval_ns=int(timer_interval_s * 1e9))
-    recorder = RunRecorder(quoted)
-    journal = SqliteJournal(journal_path) if journal_path is not None else None
-    engine = Engine(config, journal, recorder)
+    recorder = RunRecorder(quoted, instruments=instruments)
+    journal = (SqliteJournal(journal_path, synchronous="NORMAL")
+               if journal_path is not None else None)
+    clock = clock or WallClock()
+    wall = not hasattr(clock, "advance_to")  # live data: the age of data is wall time
+    engine = Engine(config, journal, recorder, stale_clock=clock if wall else None)
     default_fee = FeeSchedule(maker_bps=2.0, taker_bps=5.0)
     venue = SimExchange(instruments, {i.key: (fees or {}).get(i.key, default_fee)
                                       for i in instruments},
                         latency or ConstantLatency(5_000_000, 5_000_000),
                         queue or ConservativeQueue(), rules, seed, name="paper",
                         books=engine.syncs)
-    session = Session(engine, venue, source, clock=clock or WallClock(),
+    session = Session(engine, venue, source, clock=clock, mode="paper",
                       timer_interval_s=timer_interval_s)
     return PaperRun(session, source, engine, venue, recorder)
 

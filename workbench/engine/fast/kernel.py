@@ -49,7 +49,8 @@ uncrossed: mid ``m = (best_bid + best_ask) / 2 * tick_size``, volatility ``σ``
 (constant, or :class:`~workbench.estimators.volatility.EwmaVolatility` of ``log m`` once
 it has ``vol_min_returns`` grid returns, ``sqrt(variance / grid_s)``), ``σ_p = m·σ``,
 ``q = position / unit_lots``, ``b = ln(1 + γ/k)/γ``. GLFT:
-``ξ = sqrt(σ_p²·γ/(2kA)·(1 + γ/k)^(1 + k/γ))``, ``skew = q·ξ``, ``half = b + ξ/2``; AS:
+``ξ = sqrt(σ_p²·γ/(2kA)·(1 + γ/k)^(1 + k/γ))``, ``skew = (q - μ/(γσ_p²))·ξ`` with the
+drift ``μ`` (price per second), ``half = b + ξ/2``; AS:
 ``skew = q·γσ_p²τ``, ``half = b + γσ_p²τ/2``; ``capped`` uses
 ``c·half·tanh(skew/(c·half))``. The top prices are
 :func:`~workbench.quoting.quotes_to_ticks` of ``m - skew ∓ half``; each side is

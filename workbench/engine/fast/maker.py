@@ -13,6 +13,7 @@ from numba import njit
 from workbench.engine.fast.params import (
     F_A,
     F_CAP,
+    F_DRIFT,
     F_GAMMA,
     F_HORIZON_S,
     F_K,
@@ -125,7 +126,7 @@ def _quote(mid_price: float, q_units: float, sigma_per_sqrt_s: float, best_bid: 
     sig = mid_price * sigma_per_sqrt_s
     if ip[I_MODEL] == 0:
         xi = math.sqrt(sig**2 * gamma / (2.0 * k * fp[F_A]) * qc[1])
-        skew = q_units * xi
+        skew = (q_units - fp[F_DRIFT] / (gamma * sig * sig)) * xi
         half = qc[0] + 0.5 * xi
     else:
         risk = gamma * sig * sig * fp[F_HORIZON_S]

@@ -28,8 +28,8 @@ SKEW_MODES = ("linear", "capped")
 
 # Slots of the packed arrays (compile-time constants inside the kernel).
 F_GAMMA, F_K, F_A, F_HORIZON_S, F_SIGMA, F_VOL_GRID_S, F_VOL_LAM, F_CAP = range(8)
-F_MAKER_BPS, F_TAKER_BPS = 8, 9
-N_FLOAT = 10
+F_MAKER_BPS, F_TAKER_BPS, F_DRIFT = 8, 9, 10
+N_FLOAT = 11
 (I_MODEL, I_VOL_MODE, I_VOL_GRID_NS, I_VOL_MIN_RETURNS, I_SKEW_MODE, I_UNIT_LOTS, I_LEVELS,
  I_SPACING, I_SIZE, I_MAX_LONG, I_MAX_SHORT, I_ENTRY_NS, I_RESPONSE_NS, I_POST_ONLY,
  I_RECORD_NS) = range(15)
@@ -39,6 +39,11 @@ N_INT = 15
 @dataclasses.dataclass(frozen=True)
 class FastParams(ParamsIO):
     """Everything the fast backtest needs besides the events and the instrument.
+
+    The model defaults are the calibrated GLFT ones of
+    :class:`~workbench.quoting.params.GLFTParams` (Binance USD-M BTCUSDT, one lot a
+    unit, ``γ`` for the 100-lot limit), with the recorded 49% a year as the constant
+    volatility.
 
     Parameters
     ----------
@@ -53,6 +58,9 @@ class FastParams(ParamsIO):
         Fill intensity at zero distance, per second (GLFT); > 0.
     horizon_s : float
         Rolling time to the horizon ``T - t`` of Avellaneda–Stoikov, seconds; > 0.
+    drift_price_per_s : float
+        Drift ``μ`` of the mid in price units per second, for GLFT (its quotes lean by
+        ``μ/(γσ²)`` units of inventory; Avellaneda–Stoikov has none); finite.
     sigma_per_sqrt_s : float
         Volatility of the mid's log returns per square root of a second; the value used
         with ``vol_mode="constant"`` and until the EWMA is warm; > 0. The models get it in
@@ -92,11 +100,12 @@ class FastParams(ParamsIO):
     """
 
     model: str = "glft"
-    gamma: float = 0.05
-    k_per_price: float = 0.5
-    a_per_s: float = 1.0
+    gamma: float = 2.90e-6
+    k_per_price: float = 0.743
+    a_per_s: float = 0.891
     horizon_s: float = 60.0
-    sigma_per_sqrt_s: float = 2e-5
+    drift_price_per_s: float = 0.0
+    sigma_per_sqrt_s: float = 8.80e-5
     vol_mode: str = "constant"
     vol_grid_s: float = 1.0
     vol_half_life_s: float = 60.0
@@ -107,8 +116,8 @@ class FastParams(ParamsIO):
     levels: int = 1
     spacing_ticks: int = 1
     size_lots: int = 1
-    max_long_lots: int = 10
-    max_short_lots: int = 10
+    max_long_lots: int = 100
+    max_short_lots: int = 100
     entry_latency_ns: int = 10_000_000
     response_latency_ns: int = 10_000_000
     maker_fee_bps: float = 0.0
@@ -126,7 +135,7 @@ class FastParams(ParamsIO):
                        "unit_lots", "levels", "spacing_ticks", "size_lots", "max_long_lots",
                        "max_short_lots", "vol_min_returns", "book_window_bps")
         check_non_negative(self, "entry_latency_ns", "response_latency_ns", "record_every_ns")
-        for name in ("maker_fee_bps", "taker_fee_bps"):
+        for name in ("maker_fee_bps", "taker_fee_bps", "drift_price_per_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value):
                 raise ValidationError(f"FastParams.{name} must be finite: {value!r}")
@@ -159,10 +168,10 @@ class FastParams(ParamsIO):
         """``(floats, ints)``: the parameters in the kernel's slots."""
         f = np.zeros(N_FLOAT)
         f[[F_GAMMA, F_K, F_A, F_HORIZON_S, F_SIGMA, F_VOL_GRID_S, F_VOL_LAM, F_CAP,
-           F_MAKER_BPS, F_TAKER_BPS]] = (
+           F_MAKER_BPS, F_TAKER_BPS, F_DRIFT]] = (
             self.gamma, self.k_per_price, self.a_per_s, self.horizon_s,
             self.sigma_per_sqrt_s, self.vol_grid_s, self.vol_lam, self.cap_fraction,
-            self.maker_fee_bps, self.taker_fee_bps)
+            self.maker_fee_bps, self.taker_fee_bps, self.drift_price_per_s)
         i = np.zeros(N_INT, dtype=np.int64)
         i[[I_MODEL, I_VOL_MODE, I_VOL_GRID_NS, I_VOL_MIN_RETURNS, I_SKEW_MODE, I_UNIT_LOTS,
            I_LEVELS, I_SPACING, I_SIZE, I_MAX_LONG, I_MAX_SHORT, I_ENTRY_NS, I_RESPONSE_NS,

@@ -341,7 +341,8 @@ class _Sim:
         base_half = base_offset_price(p.gamma, p.k_per_price)
         if p.model == "glft":
             xi = approx_scale_price(p.gamma, p.k_per_price, p.a_per_s, sig_p)
-            skew, half = q * xi, base_half + 0.5 * xi
+            tilt = p.drift_price_per_s / (p.gamma * sig_p * sig_p)
+            skew, half = (q - tilt) * xi, base_half + 0.5 * xi
         else:
             risk = p.gamma * sig_p * sig_p * p.horizon_s
             skew, half = q * risk, base_half + 0.5 * risk

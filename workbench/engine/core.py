@@ -49,6 +49,7 @@ from workbench.execution.orders.manager import OrderManager
 from workbench.execution.orders.state import OrderState
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
+from workbench.strategies.combined import strategy_targets
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
 from workbench.strategies.maker import QuoteCache
 from workbench.strategies.toxic_guard import ToxicGuard
@@ -299,8 +300,10 @@ class Engine:
                 top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
                                 ask[0] if ask else None, ask[1] if ask else 0)
                 position = self.portfolio.size_lots(self._quote_key)
-                self.targets = self._quotes.quote(signals, top, position, self.params,
-                                                  self.instrument, self.guard.update(signals))
+                self.targets = strategy_targets(self.config.strategy, self.config.taker,
+                                                self._quotes, signals, top, position,
+                                                self.params, self.instrument,
+                                                self.guard.update(signals))
             commands += self.orders.reconcile(self.instrument, self.targets, now)
             if self.config.hedge is not None:
                 commands += self._hedge(now)

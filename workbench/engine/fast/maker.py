@@ -28,6 +28,7 @@ from workbench.engine.fast.params import (
     I_SIZE,
     I_SKEW_MODE,
     I_SPACING,
+    I_STRATEGY,
     I_UNIT_LOTS,
     I_VOL_GRID_NS,
     I_VOL_MIN_RETURNS,
@@ -41,6 +42,7 @@ from workbench.engine.fast.tables import (
     ERR_LOCAL_ORDERS,
     L_FILLED,
     L_ID,
+    L_IOC,
     L_PRICE,
     L_SIDE,
     L_SIZE,
@@ -235,7 +237,7 @@ def _plan_side(t: int, side: int, levels: np.ndarray, n_levels: int, lo, cq, st,
     """The order manager's diff of one side: send cancels, append places; new count."""
     n_pool = 0
     for k in range(st[S_LO_N]):  # resting orders, best price first then oldest
-        if lo[k, L_SIDE] == side and lo[k, L_STATE] != PENDING_CANCEL:
+        if lo[k, L_SIDE] == side and lo[k, L_STATE] != PENDING_CANCEL and not lo[k, L_IOC]:
             j = n_pool
             while j > 0 and (lo[pool[j - 1], L_PRICE] - lo[k, L_PRICE]) * side < 0:
                 pool[j] = pool[j - 1]
@@ -332,6 +334,7 @@ def requote(t: int, bid: int, ask: int, lo, cq, st, ip, scratch: np.ndarray) -> 
         lo[m, L_SIZE] = places[j, 1]
         lo[m, L_FILLED] = 0
         lo[m, L_STATE] = PENDING_NEW
+        lo[m, L_IOC] = 0
         st[S_LO_N] = m + 1
         push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], CMD_PLACE, oid,
              side, places[j, 0], places[j, 1])
@@ -347,7 +350,8 @@ def on_mid(t: int, bbo: np.ndarray, vs, st, fp, ip, tick_size: float) -> None:
 
 @njit(cache=True)
 def targets(bbo: np.ndarray, vs, st, qc, fp, ip, tick_size: float):
-    """``(bid, ask, sigma, mid)`` the maker wants now (-1 / NaN where none)."""
+    """``(bid, ask, sigma, mid)`` the maker wants now (-1 / NaN where none; no quotes when
+    only the taker trades)."""
     bb, ba = bbo[0], bbo[1]
     if bb < 0 or ba < 0 or bb >= ba:
         return -1, -1, math.nan, math.nan
@@ -355,6 +359,8 @@ def targets(bbo: np.ndarray, vs, st, qc, fp, ip, tick_size: float):
     sigma = fp[F_SIGMA]
     if ip[I_VOL_MODE] == 1 and st[S_V_N] >= ip[I_VOL_MIN_RETURNS]:
         sigma = math.sqrt(vs[V_VAR] / fp[F_VOL_GRID_S])
+    if ip[I_STRATEGY] == 1:
+        return -1, -1, sigma, mid
     pos = st[S_POSITION]
     bid, ask = _quote(mid, pos / ip[I_UNIT_LOTS], sigma, bb, ba, qc, fp, ip, tick_size)
     if pos >= ip[I_MAX_LONG]:

@@ -77,17 +77,17 @@ side's limit. It sends an IOC at the opposite local best.
 **Orders** (:class:`OrderManager`, tolerance 0, no minimum age, cancel-and-replace). Each
 side's orders that are pending new or working (not being cancelled, not the taker's IOCs)
 are matched to the target levels: a level keeps the first order (best price first, then
-oldest) at its price whose remaining size equals the level's size. Unmatched orders and levels are paired best
-first: a pair cancels the order and places the level, unless the order's place is still
-unanswered (then both wait). Levels left over are placed; orders left over are cancelled
-unless their place is unanswered. Cancels go first, then places; order ids count up from
-0 in the order places are made. The risk gate's check: if ``position`` plus the remaining
-size of every live buy order (being cancelled included, this round's places included)
-exceeds ``max_long_lots``, none of this round's buy places is sent (sells mirrored), so
-the limits hold at the exchange whatever fills. After a local message the diff runs only
-when the top prices changed (else it would find nothing to do); after a report it always
-runs. The volatility EWMA takes the mid of every local message with a valid book;
-decisions after reports read it without adding a price.
+oldest) at its price whose remaining size equals the level's size. Unmatched orders and
+levels are paired best first: a pair cancels the order and places the level, unless the
+order's place is still unanswered (then both wait). Levels left over are placed; orders
+left over are cancelled unless their place is unanswered. Cancels go first, then places;
+order ids count up from 0 in the order places are made. The risk gate's check: if
+``position`` plus the remaining size of every live buy order (being cancelled included,
+this round's places included) exceeds ``max_long_lots``, none of this round's buy places
+is sent (sells mirrored), so the limits hold at the exchange whatever fills. After a
+local message the diff runs only when the top prices changed (else it would find nothing
+to do); after a report it always runs. The volatility EWMA takes the mid of every local
+message with a valid book; decisions after reports read it without adding a price.
 """
 
 

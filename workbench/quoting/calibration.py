@@ -22,13 +22,16 @@ Where each model parameter comes from:
   bid). One lot then moves the quotes by ``1/Q`` of the half-spread.
 
 Units and ``unit_lots``: the models count inventory in quote units of ``unit_lots`` lots.
-``γ`` is per quote currency per unit, so for the same wealth risk it grows linearly with
-``unit_lots`` (the rule above gives exactly that for Avellaneda–Stoikov: ``Q`` falls by
-``unit_lots``). ``A`` is the rate of fills of a *whole* unit: only orders that traded at
-least ``unit_lots`` at the depth count, so ``A`` falls as ``unit_lots`` grows; ``k`` is the
-book's depth profile and barely moves. On inverse (COIN-M) contracts lots are contracts of
-a fixed quote value; the same counts apply, and the maker values inventory in coin (see
-:func:`workbench.strategies.maker.inventory_units`).
+``γ`` is per quote currency per unit: for a fixed risk aversion per unit of base asset it
+grows linearly with ``unit_lots``. Under the skew rule above it grows linearly for
+Avellaneda–Stoikov (``Q`` falls by ``unit_lots``, the skew per unit is ``γσ²τ``) and as
+``unit_lots² · A(unit)/A(1 lot)`` for GLFT (its skew step ``ξ`` goes as ``√(γ/A)``). ``A``
+is the rate of fills of a *whole* unit: only orders that traded at least ``unit_lots`` at
+the depth count, so ``A`` falls as ``unit_lots`` grows (0.891/s for one lot of BTCUSDT,
+0.797/s for five); ``k`` is the book's depth profile and barely moves. On inverse
+(COIN-M) contracts lots are contracts of a fixed quote value; the same counts apply, and
+the maker values inventory in coin (see :func:`workbench.strategies.maker.inventory_units`
+and ``MakerParams.unit_base``).
 
 ``python -m workbench.quoting.calibration [DATA_DIR]`` recomputes the defaults of
 :class:`~workbench.quoting.params.ASParams` and :class:`~workbench.quoting.params.GLFTParams`

@@ -19,8 +19,9 @@ from :mod:`workbench.quoting.calibration` on the recorded data (2024-07-18/19 an
 USD/√s at the 63,000 USD mean mid), and ``γ`` such that at the default 100-lot position
 limit the skew equals the half-spread. The quotes are then about 1.35 USD either side of
 the mid (a spread of 0.43 bps) and one lot moves them by 1% of the half-spread. On another
-instrument or unit size, calibrate: ``γ`` per unit scales with ``unit_lots`` (linearly for
-a fixed risk per unit of base asset), ``A`` falls with it (fewer orders fill a whole unit).
+instrument or unit size, calibrate: ``γ`` per unit grows with ``unit_lots`` (linearly for
+a fixed risk per unit of base asset; see :mod:`workbench.quoting.calibration` for the skew
+rule's scaling), ``A`` falls with it (fewer orders fill a whole unit).
 """
 
 from __future__ import annotations

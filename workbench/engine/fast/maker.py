@@ -37,6 +37,7 @@ from workbench.engine.fast.params import (
 )
 from workbench.engine.fast.tables import (
     CMD_CANCEL,
+    CMD_IOC,
     CMD_PLACE,
     ERR_COMMANDS,
     ERR_LOCAL_ORDERS,
@@ -322,22 +323,31 @@ def requote(t: int, bid: int, ask: int, lo, cq, st, ip, scratch: np.ndarray) -> 
         side = places[j, 2]
         if not (buy_ok if side > 0 else sell_ok):
             continue
-        m = st[S_LO_N]
-        if m >= ORDER_CAPACITY:
-            st[S_ERROR] = ERR_LOCAL_ORDERS
+        if not send_place(t, CMD_PLACE, side, places[j, 0], places[j, 1], lo, cq, st, ip):
             return
-        oid = st[S_NEXT_OID]
-        st[S_NEXT_OID] = oid + 1
-        lo[m, L_ID] = oid
-        lo[m, L_SIDE] = side
-        lo[m, L_PRICE] = places[j, 0]
-        lo[m, L_SIZE] = places[j, 1]
-        lo[m, L_FILLED] = 0
-        lo[m, L_STATE] = PENDING_NEW
-        lo[m, L_IOC] = 0
-        st[S_LO_N] = m + 1
-        push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], CMD_PLACE, oid,
-             side, places[j, 0], places[j, 1])
+
+
+@njit(cache=True)
+def send_place(t: int, kind: int, side: int, price: int, size: int, lo, cq, st, ip) -> bool:
+    """Add a new order (``kind``: a resting place or the taker's IOC) to our table and send
+    it; False (and the run stops) when the table is full."""
+    m = st[S_LO_N]
+    if m >= ORDER_CAPACITY:
+        st[S_ERROR] = ERR_LOCAL_ORDERS
+        return False
+    oid = st[S_NEXT_OID]
+    st[S_NEXT_OID] = oid + 1
+    lo[m, L_ID] = oid
+    lo[m, L_SIDE] = side
+    lo[m, L_PRICE] = price
+    lo[m, L_SIZE] = size
+    lo[m, L_FILLED] = 0
+    lo[m, L_STATE] = PENDING_NEW
+    lo[m, L_IOC] = 1 if kind == CMD_IOC else 0
+    st[S_LO_N] = m + 1
+    push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], kind, oid, side,
+         price, size)
+    return True
 
 
 @njit(cache=True)

@@ -10,13 +10,13 @@ import math
 import numpy as np
 from numba import njit
 
+from workbench.engine.fast.maker import send_place
 from workbench.engine.fast.params import (
     F_FLOW_RATE,
     F_TAKE_EDGE_BPS,
     F_TAKE_IMBALANCE_BPS,
     F_TAKE_MARGIN_BPS,
     F_TAKER_BPS,
-    I_ENTRY_NS,
     I_MAX_LONG,
     I_MAX_SHORT,
     I_TAKE_AGREE,
@@ -25,27 +25,15 @@ from workbench.engine.fast.params import (
 )
 from workbench.engine.fast.tables import (
     CMD_IOC,
-    ERR_COMMANDS,
-    ERR_LOCAL_ORDERS,
     L_FILLED,
-    L_ID,
     L_IOC,
-    L_PRICE,
     L_SIDE,
     L_SIZE,
-    L_STATE,
-    ORDER_CAPACITY,
-    PENDING_NEW,
-    S_CQ_HEAD,
-    S_CQ_TAIL,
-    S_ERROR,
     S_FLOW_TS,
     S_LO_N,
-    S_NEXT_OID,
     S_POSITION,
     V_FLOW_BUY,
     V_FLOW_SELL,
-    push,
 )
 
 
@@ -105,20 +93,4 @@ def take(t: int, bbo: np.ndarray, bid_sizes: np.ndarray, ask_sizes: np.ndarray, 
     limit = ip[I_MAX_LONG] if side > 0 else ip[I_MAX_SHORT]
     if size <= 0 or side * pos + worst + size > limit:
         return
-    m = st[S_LO_N]
-    if m >= ORDER_CAPACITY:
-        st[S_ERROR] = ERR_LOCAL_ORDERS
-        return
-    oid = st[S_NEXT_OID]
-    st[S_NEXT_OID] = oid + 1
-    price = ba if side > 0 else bb
-    lo[m, L_ID] = oid
-    lo[m, L_SIDE] = side
-    lo[m, L_PRICE] = price
-    lo[m, L_SIZE] = size
-    lo[m, L_FILLED] = 0
-    lo[m, L_STATE] = PENDING_NEW
-    lo[m, L_IOC] = 1
-    st[S_LO_N] = m + 1
-    push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], CMD_IOC, oid, side,
-         price, size)
+    send_place(t, CMD_IOC, side, ba if side > 0 else bb, size, lo, cq, st, ip)

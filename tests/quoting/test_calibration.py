@@ -104,6 +104,25 @@ def test_orders_are_sweeps_measured_from_the_mid_before_them():
     np.testing.assert_allclose(three.depth_price, [0.5 * TICK, 3.0 * TICK])
 
 
+def test_streams_that_cannot_be_calibrated_raise():
+    from workbench.core import DataError
+    from workbench.quoting.calibration import realised_variance
+
+    quotes_only = _table([(BBO, 1, [(1, 1000, 5), (-1, 1001, 5)]),
+                          (BBO, 2, [(1, 1000, 5), (-1, 1001, 5)])])
+    with pytest.raises(DataError, match="trades"):
+        aggressor_orders(quotes_only, BTC)
+    trade_first = _table([(TRADE, 1, [(1, 1001, 1)]), (BBO, 2, [(1, 1000, 5), (-1, 1001, 5)])])
+    with pytest.raises(DataError, match="no trade after"):
+        aggressor_orders(trade_first, BTC)
+    with pytest.raises(DataError, match="shorter"):
+        realised_variance(quotes_only, BTC, 1.0)
+    with pytest.raises(ValidationError):
+        aggressor_orders(quotes_only, BTC, unit_lots=0)
+    with pytest.raises(ValidationError):
+        calibrate([], BTC)
+
+
 @pytest.mark.parametrize("model", ["as", "glft"])
 def test_gamma_puts_the_ask_at_the_fair_mid_at_the_position_limit(model):
     """The rule checked through the maker itself, at 70% a year on BTC."""

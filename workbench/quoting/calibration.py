@@ -108,7 +108,8 @@ def aggressor_orders(table: EventTable, instrument: Instrument,
     Raises
     ------
     DataError
-        If the stream has no trades or no best bid/offer with exchange times.
+        If the stream has no trades or no best bid/offer with exchange times, or no trade
+        after an uncrossed one.
     ValidationError
         If ``unit_lots < 1``.
     """
@@ -133,6 +134,9 @@ def aggressor_orders(table: EventTable, instrument: Instrument,
     ok = j >= 0
     ok[ok] = bid[j[ok]] < ask[j[ok]]
     ts, rows, j = ts[ok], rows[ok], j[ok]
+    if ts.size == 0:
+        raise DataError(f"{table.venue} {table.symbol}: no trade after an uncrossed best "
+                        "bid/offer")
     side = r["side"][rows].astype(np.int64)
     size = r["size_lots"][rows]
     mid2 = bid[j] + ask[j]
@@ -250,7 +254,8 @@ def realised_variance(table: EventTable, instrument: Instrument,
     Raises
     ------
     DataError
-        If the stream has no best bid/offer with exchange times.
+        If the stream has no best bid/offer with exchange times, or is shorter than one
+        step.
     """
     m, r = table.messages, table.rows
     bbo = (m["kind"] == EventKind.BBO) & (m["exch_ts_ns"] > 0)
@@ -261,6 +266,8 @@ def realised_variance(table: EventTable, instrument: Instrument,
                  + r["price_ticks"][m["row_start"][bbo] + 1]).astype(np.float64)
     step = round(grid_s * 1e9)
     grid = np.arange(ts[0], ts[-1] + 1, step)
+    if grid.size < 2:
+        raise DataError(f"{table.venue} {table.symbol}: shorter than one {grid_s} s step")
     sampled = np.log(mid[np.searchsorted(ts, grid, side="right") - 1])
     returns = np.diff(sampled)
     return (float(returns @ returns), (grid[-1] - grid[0]) * 1e-9,

@@ -48,8 +48,8 @@ _BLOCK = 16
 #: Where the finite log entries of a block's row and column span more than this in all,
 #: the block's largest product could underflow: such entries are summed exactly.
 _SAFE_SPAN = 700.0
-#: Taylor terms of ``exp(N·δ)``; with ``‖N·δ‖ <= 1/2`` and at least ``20·(2Q + 1)``
-#: squarings' worth of steps, the terms left out change no entry by a relative 1e-16.
+#: Taylor terms of ``exp(N·δ)``; with ``‖N·δ‖ <= 1/2`` and the step cut into at least
+#: ``20·(2Q + 1)`` pieces ``δ``, the terms left out change no entry by a relative 1e-16.
 _TAYLOR_TERMS = 34
 #: Successive grid rows of ``ln v`` closer than this (after removing their common
 #: level) are stationary.

@@ -78,17 +78,38 @@ class CommandKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """The venue accepted a :class:`Place`; the order is working."""
+    """The venue accepted a :class:`Place`; the order is working.
+
+    ``venue_order_id`` is the venue's own id of the order ("" where the venue gives none).
+    """
 
     order_id: int
     ts_ns: int
+    venue_order_id: str = ""
+
+
+class RejectCode(StrEnum):
+    """Why a venue refused a command, where the why decides what the order manager does.
+
+    The reason text says it in words; the code says it to the code. A connector maps its
+    venue's error codes onto these (Binance -2011 "Unknown order sent" is
+    :attr:`UNKNOWN_ORDER`, -2010 "Duplicate order sent" :attr:`DUPLICATE_ORDER`).
+    """
+
+    NONE = ""  # no code given: read the reason
+    UNKNOWN_ORDER = "unknown_order"  # the venue has no open order with this id (now)
+    DUPLICATE_ORDER = "duplicate_order"  # the venue already has an order with this id
+    RATE_LIMIT = "rate_limit"
+    POST_ONLY = "post_only"  # a post-only order would have taken liquidity
+    RISK = "risk"  # our own risk gate refused it
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """The venue (or the risk gate) refused a command, and why.
 
-    ``transient`` marks failures that may succeed when retried (rate limit, timeout).
+    ``transient`` marks failures that may succeed when retried (rate limit, timeout);
+    ``code`` says why where the order manager must act on it (:class:`RejectCode`).
     """
 
     order_id: int
@@ -96,6 +117,7 @@ class Rejected:
     reason: str
     ts_ns: int
     transient: bool = False
+    code: RejectCode = RejectCode.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +146,8 @@ class Filled:
 
     ``fill_id`` is unique per venue, so a duplicate report can be recognised; ``fee`` is
     in the instrument's settlement currency, negative for a rebate; ``remaining_lots`` is
-    what is left working after this fill.
+    what is left working after this fill; ``venue_order_id`` is the venue's own id of the
+    order ("" where the venue gives none).
     """
 
     order_id: int
@@ -138,6 +161,7 @@ class Filled:
     liquidity: Liquidity
     fee: float
     ts_ns: int
+    venue_order_id: str = ""
 
 
 Report = Accepted | Rejected | Canceled | Amended | Filled

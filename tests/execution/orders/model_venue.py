@@ -213,13 +213,18 @@ class Harness:
     def settle(self, rounds: int = 40) -> None:
         """Answer everything ('done'), stepping time past the ack timeout, until no order
         is left and no command is waiting (the kill switch's flattening included)."""
-        timeout = self.orders.config.ack_timeout_ns
+        cfg = self.orders.config
+        timeout = max(cfg.ack_timeout_ns, cfg.unknown_retry_ns)
+        rounds += cfg.unknown_timeout_ns // timeout  # orders in doubt settle by timeout
+        rounds += 8 * (self.kill.limits.flatten_interval_ns // timeout)  # flatten pieces
         for _ in range(rounds):
             while self.venue.inbox:
                 self.venue.process("done", self.now_ns)
             self.deliver()
             self.advance(timeout + 1)
-            if not self.venue.inbox and not self.orders.open_orders:
+            flattening = (self.kill.flattening and self.portfolio.size_lots(INST.key)
+                          and not self.kill.unflattened)
+            if not self.venue.inbox and not self.orders.open_orders and not flattening:
                 return
         raise AssertionError(f"did not settle: {self.orders.snapshot()}")
 

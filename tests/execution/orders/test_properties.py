@@ -20,14 +20,15 @@ LOOSE = RiskLimits({INST.key: InstrumentLimits(40, 1e9, 6, 200.0, 12)},
 
 def quiesce(h: Harness) -> None:
     """Answer every command and let timeouts clear whatever was lost."""
-    for _ in range(50):
+    cfg = h.orders.config
+    for _ in range(50 + cfg.unknown_timeout_ns // cfg.ack_timeout_ns):
         while h.venue.inbox:
             h.venue.process("done", h.now_ns)
         h.deliver()
         if not any(o.in_flight is not None for o in h.orders.live_orders()):
             return
         h.advance(h.orders.config.ack_timeout_ns + 1)
-    raise AssertionError("commands still in flight")
+    raise AssertionError(f"commands still in flight: {h.orders.snapshot()} {list(h.venue.inbox)}")
 
 
 IN_FLIGHT = {OrderState.PENDING_NEW: {"place"}, OrderState.PENDING_CANCEL: {"cancel"},
@@ -48,7 +49,8 @@ def states_match_commands(h: Harness) -> None:
 def test_random_streams_keep_one_command_in_flight_and_end_in_agreement(
         data, amend, tolerance, min_age):
     config = OrderManagerConfig(tolerance_ticks=tolerance, min_age_ns=min_age,
-                                amend_supported=amend, ack_timeout_ns=50 * MS)
+                                amend_supported=amend, ack_timeout_ns=50 * MS,
+                                unknown_retry_ns=100 * MS, unknown_timeout_ns=500 * MS)
     h = Harness(LOOSE, config)
     drive(h, data, 60, states_match_commands)
     quiesce(h)
@@ -77,7 +79,8 @@ class _Unremembering(OrderManager):
 def test_a_remembered_reconcile_answers_as_a_fresh_one(data, amend, min_age):
     """Same targets asked again, with reports, fills, timeouts and time in between."""
     config = OrderManagerConfig(min_age_ns=min_age, amend_supported=amend,
-                                ack_timeout_ns=50 * MS)
+                                ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                                unknown_timeout_ns=500 * MS)
     h = Harness(LOOSE, config)
     targets = targets_strategy()
     current = data.draw(targets)

@@ -59,6 +59,8 @@ class Desk:
         self.gate = RiskGate(limits, self.kill)
         self.ctx.markets[INST.key].set_fair_mid(1000.0)  # 1,000 quote a lot
         self.ctx.markets[ETH.key].set_fair_mid(2000.0)
+        self.ctx.markets[INST.key].on_book(999, 1001, 0)  # the venue's own mid: 1,000
+        self.ctx.markets[ETH.key].on_book(1999, 2001, 0)
         self.now_ns = 0
 
     def place(self, side=Side.BUY, price=999, size=1, inst=INST, ts=None):
@@ -120,10 +122,27 @@ def test_order_size_fair_mid_and_price_band():
     assert desk.place(Side.BUY, 995)[1] is None
     assert desk.place(Side.SELL, 1005)[1] is None
     assert desk.place(Side.SELL, 1006)[1] == (
-        "price_band: 1006 ticks is 60.0 bps from fair mid 1000.00, band 50 bps")
+        "price_band: 1006 ticks is 60.0 bps from the venue mid 1000.00, band 50 bps")
     assert desk.place(Side.BUY, 994, inst=INST)[1].startswith("price_band: 994 ticks is 60.0")
     desk.ctx.markets[INST.key].set_fair_mid(math.nan)
     assert desk.place()[1] == "no_fair_mid: model BTCUSDT has no fair mid"
+
+
+def test_price_band_is_anchored_to_the_venue_book_not_the_fair_mid():
+    desk = Desk()
+    market = desk.ctx.markets[INST.key]
+    # A bad fair mid 100 bps above the venue: a quote around it is caught.
+    market.set_fair_mid(1010.0)
+    assert desk.place(Side.SELL, 1011)[1].startswith(
+        "price_band: 1011 ticks is 110.0 bps from the venue mid 1000.00")
+    assert desk.place(Side.BUY, 1001)[1] is None  # near the venue's book: it passes
+    # The venue mid moves with its book; a one-sided or crossed book anchors nothing.
+    market.on_book(1019, 1021, 1)
+    assert desk.place(Side.SELL, 1021)[1] is None
+    for bid, ask in ((0, 1001), (999, 0), (1002, 1001)):
+        market.on_book(bid, ask, 2)
+        assert desk.place(Side.BUY, 999)[1] == (
+            f"price_band: model BTCUSDT has no two-sided book (bid {bid}, ask {ask} ticks)")
 
 
 def test_band_helpers_agree_with_the_gate():
@@ -152,6 +171,23 @@ def test_open_orders_position_and_notional():
     desk.fill(Side.BUY, 1000, 5)
     # 5 + 4 = 9 lots at 1,000 a lot: 9,000 > 8,000, although 9 lots < 10.
     assert desk.place(Side.BUY, 999, 4)[1] == "max_notional: 9000.00 quote would exceed 8000.00"
+
+
+def test_orders_that_work_a_position_down_pass_beyond_the_limits():
+    desk = Desk()
+    desk.fill(Side.BUY, 1000, 14)  # 14 lots long: beyond 10 lots and 8,000 quote
+    assert desk.place(Side.BUY, 999, 1)[1] == "max_position: 15 lots long would exceed 10"
+    assert desk.place(Side.SELL, 1001, 5)[1] is None  # the worst case goes 14 -> 9 long
+    assert desk.place(Side.SELL, 1001, 5)[1] is None  # 9 -> 4
+    assert desk.place(Side.SELL, 1001, 5)[1] is None  # 4 -> 1 short: still nearer zero
+    # An order that overshoots to the other side is held to the limits there.
+    wide = RiskLimits({INST.key: InstrumentLimits(10, 1e9, 50, 50.0, 3)},
+                      max_total_notional_quote=1e9, max_loss_quote=1e9,
+                      max_drawdown_quote=1e9)
+    desk = Desk(wide)
+    desk.fill(Side.BUY, 1000, 14)
+    assert desk.place(Side.SELL, 1001, 30)[1] == "max_position: 16 lots short would exceed 10"
+    assert desk.place(Side.SELL, 1001, 24)[1] is None  # 14 -> 10 short: nearer zero
 
 
 def test_total_notional_counts_every_instrument():
@@ -234,6 +270,7 @@ def test_the_first_limit_broken_in_the_documented_order_is_named():
 def test_pull_reasons():
     desk = Desk()
     ctx, btc, eth = desk.ctx, desk.ctx.markets[INST.key], desk.ctx.markets[ETH.key]
+    btc.last_update_ns = eth.last_update_ns = -1  # as before any book update
     ctx.now_ns = 5_000
     assert desk.gate.pull_reasons(ctx) == {
         INST.key: ("stale: no book update yet",), ETH.key: ("stale: no book update yet",)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench.book.l2 import L2Book
 from workbench.core import Side, TimeInForce
 from workbench.execution.orders import OrderManagerConfig
 from workbench.execution.risk import InstrumentLimits, RiskLimits
@@ -15,8 +16,10 @@ from ..orders.model_venue import INST, Harness, drive
 MS = 1_000_000
 LIMITS = RiskLimits({INST.key: InstrumentLimits(20, 1e9, 5, 50.0, 10)},
                     max_total_notional_quote=1e9, max_loss_quote=1e9, max_drawdown_quote=1e9,
-                    orders_per_s=1000.0, order_burst=50, stale_after_ns=10**15)
-CONFIG = OrderManagerConfig(ack_timeout_ns=50 * MS)
+                    orders_per_s=1000.0, order_burst=50, stale_after_ns=10**15,
+                    flatten_interval_ns=100 * MS)
+CONFIG = OrderManagerConfig(ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                            unknown_timeout_ns=500 * MS)
 LADDER = TargetQuotes(((999, 2), (998, 2)), ((1001, 2), (1002, 2)), None, ())
 
 
@@ -61,7 +64,7 @@ def test_orders_in_flight_at_the_trip_are_cancelled_once_answered():
     assert h.orders.open_orders == 0 and not h.venue.live
 
 
-def test_flatten_sells_in_pieces_at_the_band_edge_after_the_cancels():
+def test_flatten_sells_in_pieces_at_the_band_edge_after_the_cancels_at_a_rate():
     h = Harness(LIMITS, CONFIG)
     h.requote(TargetQuotes(((999, 4), (998, 3)), ((1001, 1),), None, ()))
     answer_all(h)
@@ -73,13 +76,45 @@ def test_flatten_sells_in_pieces_at_the_band_edge_after_the_cancels():
     h.send(commands)
     answer_all(h)
     h.advance(MS)
-    flatten = list(h.venue.inbox)
-    # 7 lots in pieces of at most 5, selling at 50 bps under the 1,000-tick mid.
-    assert [(c.side, c.price_ticks, c.size_lots, c.tif) for _, c in flatten] == [
-        (Side.SELL, 995, 5, TimeInForce.IOC), (Side.SELL, 995, 2, TimeInForce.IOC)]
-    assert {c.order_id for _, c in flatten} == set(h.kill.state().flatten_order_ids)
+    # One IOC of at most 5 lots, selling at 50 bps under the venue's 1,000-tick mid.
+    ((_, first),) = h.venue.inbox
+    assert (first.side, first.price_ticks, first.size_lots, first.tif) == (
+        Side.SELL, 995, 5, TimeInForce.IOC)
+    answer_all(h)
+    for _ in range(5):  # ended, but within the flatten interval: nothing is sent again
+        h.advance(MS)
+        assert not h.venue.inbox
+    h.advance(LIMITS.flatten_interval_ns)
+    ((_, second),) = h.venue.inbox
+    assert (second.side, second.price_ticks, second.size_lots) == (Side.SELL, 995, 2)
+    assert {first.order_id, second.order_id} == set(h.kill.state().flatten_order_ids)
     h.settle()
     assert h.venue.position_lots == 0 and h.portfolio.size_lots(INST.key) == 0
+
+
+def test_flatten_is_sized_and_priced_from_the_book():
+    book = L2Book(INST.venue, INST.symbol)
+    book.set_level(True, 999, 2)
+    book.set_level(True, 997, 1)
+    book.set_level(True, 990, 50)  # beyond the 50 bps band under the 1,000 mid
+    book.set_level(False, 1001, 3)
+    h = Harness(LIMITS, CONFIG)
+    h.ctx.books = {INST.key: book}
+    h.requote(TargetQuotes(((999, 4),), (), None, ()))
+    answer_all(h)
+    h.venue.fill(0, 4, h.now_ns)
+    answer_all(h)
+    (ioc,) = h.kill.trip("manual", h.ctx, flatten=True)
+    # 3 lots rest inside the band (2 at 999, 1 at 997): it sells those, down to 997.
+    assert (ioc.side, ioc.price_ticks, ioc.size_lots) == (Side.SELL, 997, 3)
+    book.set_level(True, 999, 0)
+    book.set_level(True, 997, 0)
+    h.send([ioc])
+    answer_all(h)
+    h.advance(LIMITS.flatten_interval_ns + 1)
+    assert not h.venue.inbox
+    assert h.kill.state().unflattened == (
+        "model BTCUSDT: 1 lots, no liquidity within the 50 bps band",)
 
 
 def test_flatten_orders_pass_a_halted_gate_despite_the_loss():
@@ -115,7 +150,8 @@ def test_unflattenable_positions_are_reported():
 @given(st.data(), st.booleans(), st.booleans())
 def test_after_any_history_a_trip_leaves_nothing_working_and_blocks_new_orders(
         data, flatten, amend):
-    config = OrderManagerConfig(ack_timeout_ns=50 * MS, amend_supported=amend)
+    config = OrderManagerConfig(ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                                unknown_timeout_ns=500 * MS, amend_supported=amend)
     h = Harness(LIMITS, config)
     drive(h, data, 40, lambda h: None)
     h.send(h.kill.trip("test", h.ctx, flatten=flatten))

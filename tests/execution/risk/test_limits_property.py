@@ -24,7 +24,8 @@ def test_positions_and_notionals_stay_within_limits(data, max_lots, notional_lot
         {INST.key: InstrumentLimits(max_lots, notional_lots * QUOTE_PER_LOT, 6, 100.0, 5)},
         max_total_notional_quote=total_lots * QUOTE_PER_LOT, max_loss_quote=1e9,
         max_drawdown_quote=1e9, orders_per_s=500.0, order_burst=8, stale_after_ns=10**15)
-    config = OrderManagerConfig(ack_timeout_ns=50 * MS, amend_supported=amend,
+    config = OrderManagerConfig(ack_timeout_ns=50 * MS, unknown_retry_ns=100 * MS,
+                                unknown_timeout_ns=500 * MS, amend_supported=amend,
                                 tolerance_ticks=tolerance)
     h = Harness(limits, config)
     cap = min(max_lots, notional_lots, total_lots)

@@ -35,7 +35,7 @@ def test_ack_is_due_at_arrival_plus_response(slow):
     assert ex.next_report_ns() == 1_000 + ENTRY + RESPONSE
     assert ex.poll(1_000 + ENTRY + RESPONSE - 1) == []
     assert ex.working_order(1) is not None  # it has arrived, only the ack is in flight
-    assert ex.poll(1_000 + ENTRY + RESPONSE) == [Accepted(1, 1_000 + ENTRY)]
+    assert ex.poll(1_000 + ENTRY + RESPONSE) == [Accepted(1, 1_000 + ENTRY, "1")]
     assert ex.next_report_ns() is None
 
 
@@ -64,7 +64,7 @@ def test_fills_are_due_at_the_trade_time_plus_response(slow):
     ex.submit(place(1, Side.BUY, 1000, 1), 1_000)
     ex.on_market(feed.trade(2_000, 999, 1, Side.SELL))
     assert ex.next_report_ns() == 1_150
-    assert ex.poll(1_150) == [Accepted(1, 1_100)]
+    assert ex.poll(1_150) == [Accepted(1, 1_100, "1")]
     assert ex.next_report_ns() == 2_000 + RESPONSE
     (fill,) = ex.poll(2_000 + RESPONSE)
     assert isinstance(fill, Filled) and fill.ts_ns == 2_000

@@ -50,10 +50,10 @@ def test_post_only_that_would_cross_is_rejected(market, side, price):
 
 def test_post_only_inside_the_spread_rests_first_in_queue(market):
     ex, _ = market
-    assert _send(ex, place(1, Side.BUY, 1000, 1, POST_ONLY)) == [Accepted(1, 10)]
+    assert _send(ex, place(1, Side.BUY, 1000, 1, POST_ONLY)) == [Accepted(1, 10, "1")]
     ex.poll(10)
     tick_better = _send(ex, place(2, Side.SELL, 1001, 1, POST_ONLY), 11)
-    assert tick_better == [Accepted(2, 11)]
+    assert tick_better == [Accepted(2, 11, "2")]
     assert ex.working_order(2).ahead_lots == 2
 
 

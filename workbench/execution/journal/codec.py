@@ -8,6 +8,9 @@ not have is NULL. Enums are stored by value (``side`` as +1/-1, ``tif``/``liquid
 ``command``/``event`` as their strings), booleans as 0/1, a parameter value as JSON text
 (``value_json``). Decoding rebuilds the same dataclass, field for field.
 
+A field with a default that a row leaves NULL (the column was added after the row was
+written) decodes to its default.
+
 Limits of the encoding: integers must fit in 64 signed bits and a fee must not be NaN
 (SQLite has no NaN); both are refused with :class:`ValidationError` when appended.
 """
@@ -75,6 +78,8 @@ RECORD_COLUMNS: tuple[ColumnSpec, ...] = tuple(ColumnSpec(*c) for c in (
     ("name", "TEXT", "string"),
     ("value_json", "TEXT", "string"),
     ("mode", "TEXT", "string"),
+    ("venue_order_id", "TEXT", "string"),
+    ("code", "TEXT", "string"),
 ))
 
 #: The ``kind`` stored for each record type.
@@ -97,15 +102,19 @@ class _Layout(NamedTuple):
     get_fields: operator.attrgetter
     columns: tuple[int, ...]  # column index of each field, in field order
     converters: tuple[tuple[int, type], ...]  # (field position, enum or bool type)
+    defaults: tuple[tuple[int, object], ...]  # (field position, default): NULL reads as it
 
 
 def _layout(cls: type, kind: str) -> _Layout:
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
     hints = typing.get_type_hints(cls)
     converters = tuple((pos, hints[name]) for pos, name in enumerate(names)
                        if isinstance(hints[name], type) and issubclass(hints[name], Enum | bool))
+    defaults = tuple((pos, f.default) for pos, f in enumerate(fields)
+                     if f.default is not dataclasses.MISSING and f.default is not None)
     return _Layout(cls, kind, operator.attrgetter(*names),
-                   tuple(_INDEX[name] for name in names), converters)
+                   tuple(_INDEX[name] for name in names), converters, defaults)
 
 
 _BY_CLASS = {cls: _layout(cls, kind) for cls, kind in KINDS.items()}
@@ -149,6 +158,9 @@ def decode(row: typing.Sequence) -> JournalEntry:
     if layout is None:
         raise DataError(f"record seq={row[0]}: unknown kind {row[3]!r}")
     values = [row[column] for column in layout.columns]
+    for pos, default in layout.defaults:  # a field added after the row was written
+        if values[pos] is None:
+            values[pos] = default
     try:
         for pos, convert in layout.converters:
             values[pos] = convert(values[pos])

@@ -24,7 +24,9 @@ from workbench.execution.journal.codec import RECORD_COLUMNS, decode, encode
 from workbench.execution.journal.records import JournalEntry, Record
 
 #: ``PRAGMA user_version`` of the current layout.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Columns each older layout lacks; opening such a file for writing adds them.
+_ADDED_COLUMNS = {1: ("venue_order_id", "code")}
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _COLUMNS = ", ".join(c.name for c in RECORD_COLUMNS)
@@ -85,6 +87,8 @@ class SqliteJournal:
                 if not conn.execute("SELECT 1 FROM sqlite_master").fetchone():  # new file
                     conn.execute(_CREATE)
                     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                else:
+                    _upgrade(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -224,6 +228,17 @@ def connect_existing(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a journal of an older layout to the current one (columns are only added)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    types = {c.name: c.sql_type for c in RECORD_COLUMNS}
+    while version in _ADDED_COLUMNS:
+        for name in _ADDED_COLUMNS[version]:
+            conn.execute(f"ALTER TABLE records ADD COLUMN {name} {types[name]}")
+        version += 1
+        conn.execute(f"PRAGMA user_version={version}")
 
 
 def _check_version(conn: sqlite3.Connection, path: Path) -> None:

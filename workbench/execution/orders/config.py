@@ -28,6 +28,17 @@ class OrderManagerConfig:
     ack_timeout_ns : int
         A command unanswered for longer than this makes its order UNKNOWN and is
         followed by a cancel.
+    unknown_retry_ns : int
+        An UNKNOWN order with nothing in flight is cancelled again this long after the
+        previous attempt (a venue that answers "unknown order" is not asked at once again).
+    unknown_timeout_ns : int
+        An order UNKNOWN this long with no sign of life (ack, fill, amend) is presumed
+        gone: CANCELED, but brought back should a report show it live after all. It must
+        exceed the longest time a command can take to reach the venue.
+    keep_partial : bool
+        A partially filled order whose price is on target keeps its queue place: it is
+        not cancelled and replaced to restore the target size (True), or it is (False,
+        every level exactly at its target size).
     amend_supported : bool
         Whether the venue takes :class:`~workbench.core.Amend`; otherwise a requote is a
         cancel plus a new place.
@@ -42,14 +53,18 @@ class OrderManagerConfig:
     Raises
     ------
     ValidationError
-        On a negative tolerance or age, a non-positive timeout or retention, or an IOC
-        resting time in force.
+        On a negative tolerance or age, a non-positive timeout, retry interval or
+        retention, an unknown timeout not above the retry interval, or an IOC resting time
+        in force.
     """
 
     tolerance_ticks: int = 0
     tolerance_bps: float = 0.0
     min_age_ns: int = 0
     ack_timeout_ns: int = 5_000_000_000
+    unknown_retry_ns: int = 1_000_000_000
+    unknown_timeout_ns: int = 30_000_000_000
+    keep_partial: bool = True
     amend_supported: bool = False
     resting_tif: TimeInForce = TimeInForce.POST_ONLY
     retain_done: int = 10_000
@@ -64,6 +79,11 @@ class OrderManagerConfig:
             raise ValidationError(f"min_age_ns must be >= 0: {self.min_age_ns}")
         if self.ack_timeout_ns <= 0:
             raise ValidationError(f"ack_timeout_ns must be > 0: {self.ack_timeout_ns}")
+        if self.unknown_retry_ns <= 0:
+            raise ValidationError(f"unknown_retry_ns must be > 0: {self.unknown_retry_ns}")
+        if self.unknown_timeout_ns <= self.unknown_retry_ns:
+            raise ValidationError(f"unknown_timeout_ns ({self.unknown_timeout_ns}) must exceed "
+                                  f"unknown_retry_ns ({self.unknown_retry_ns})")
         if self.retain_done <= 0:
             raise ValidationError(f"retain_done must be > 0: {self.retain_done}")
         if self.resting_tif is TimeInForce.IOC:

@@ -24,6 +24,7 @@ from workbench.core.commands import (
     CommandKind,
     Filled,
     Place,
+    RejectCode,
     Rejected,
     Report,
     TimeInForce,
@@ -80,15 +81,30 @@ class OrderManager:
     * ``cancel_rejected_working``: a transient cancel rejection (rate limit, busy)
       leaves the order live (WORKING, or UNKNOWN if never confirmed) with nothing in
       flight, so the next :meth:`reconcile` or :meth:`cancel_all` cancels it again.
-    * ``cancel_rejected_gone``: a non-transient cancel rejection means the venue no
-      longer has the order open (filled or cancelled already): it is CANCELED, and any
-      fill still on its way is booked.
+    * ``cancel_rejected_gone``: a final cancel rejection ("unknown order") of an order
+      the venue had confirmed means it no longer has it open (filled or cancelled
+      already): it is CANCELED, and any fill still on its way is booked.
+    * ``cancel_rejected_unknown``: the same rejection of an order the venue never
+      confirmed proves nothing (its place may still be on its way): the order becomes
+      UNKNOWN and stays live until it is resolved (see :meth:`check_timeouts`).
+    * ``duplicate_place``: the venue refuses a place because it already has an order
+      with that id (a retried place): the order exists or existed, so it is not
+      rejected but becomes UNKNOWN and is resolved.
+    * ``presumed_gone``: an UNKNOWN order without a sign of life for
+      ``unknown_timeout_ns`` is CANCELED, presumed gone; ``revived``: an ack, amend or
+      fill with size left for such an order brings it back, WORKING and unwanted: it
+      counts as live again and is cancelled at once (:meth:`urgent_cancels`).
     * ``amend_rejected``: the order keeps its old price and size and is requoted by
-      cancel and replace from then on.
+      cancel and replace from then on; a transient amend rejection (rate limit) keeps
+      amends allowed.
     * ``ack_timeout``: a command unanswered for ``ack_timeout_ns`` (see
       :meth:`check_timeouts`).
     * ``stale_report``: an answer to a command presumed lost after its ack timeout or
       superseded, or a report for a finished order; ``duplicate_ack``: a second ack.
+
+    Decisions the manager takes without a venue report (an order presumed gone, one
+    revived) are kept in :attr:`notices` as ``(name, order_id, reason)`` for the engine
+    to journal; :meth:`drain_notices` hands them over.
 
     An IOC order stays PENDING_NEW, its place in flight, until its final report (filled,
     cancelled or rejected): an IOC whose end is never reported then times out like a lost
@@ -114,6 +130,8 @@ class OrderManager:
         self._settled: tuple[int, tuple[str, str], TargetQuotes] | None = None
         self.anomalies: Counter[str] = Counter()
         self.anomaly_reports: deque[tuple[str, Report]] = deque(maxlen=1000)
+        self.notices: list[tuple[str, int, str]] = []
+        self._urgent: list[ManagedOrder] = []  # revived orders awaiting their cancel
 
     # -- queries -------------------------------------------------------------------------
     def get(self, order_id: int) -> ManagedOrder | None:
@@ -161,8 +179,9 @@ class OrderManager:
         ``fill_ids`` the fills already booked, so that a report of one of them arriving
         after the restart is recognised as a duplicate. An order the venue confirms is
         WORKING; one ``in_doubt`` (its place may still be on its way to the venue) is
-        UNKNOWN, which counts as live and is cancelled at the next :meth:`reconcile`. Ids
-        are handed out above every adopted one from then on.
+        UNKNOWN, whatever its time in force: it counts as live, is cancelled and, with no
+        sign of life, presumed gone after ``unknown_timeout_ns`` (:meth:`check_timeouts`).
+        Ids are handed out above every adopted one from then on.
         """
         self._version += 1
         key = (venue, symbol)
@@ -170,6 +189,7 @@ class OrderManager:
                              now_ns)
         order.filled_lots = filled_lots
         order.state = _UNKNOWN if in_doubt else _WORKING
+        order.unknown_ns = now_ns if in_doubt else -1
         order.acked = not in_doubt
         order.in_flight = None
         order.fill_ids = set(fill_ids) or None
@@ -223,6 +243,8 @@ class OrderManager:
         self._version += 1
         if order.state is not _UNKNOWN:
             order.state = _PENDING_CANCEL
+        else:
+            order.retry_ns = now_ns + self.config.unknown_retry_ns
         order.in_flight = _CANCEL
         order.in_flight_ns = now_ns
         return Cancel(order.order_id, order.venue, order.symbol, now_ns, reason)
@@ -243,10 +265,36 @@ class OrderManager:
         """Cancels for every live order with no command in flight (the kill switch's).
 
         Orders with a command in flight are left alone: call again once it is answered
-        (or :meth:`check_timeouts` cancels them if it never is).
+        (or :meth:`check_timeouts` cancels them if it never is); an UNKNOWN order is
+        asked again only once its retry interval has passed.
         """
         return [self._cancel(order, now_ns, reason) for order in list(self._orders.values())
-                if order.in_flight is None]
+                if order.in_flight is None
+                and (order.state is not _UNKNOWN or now_ns >= order.retry_ns)]
+
+    def urgent_cancels(self, now_ns: int) -> list[Cancel]:
+        """Cancels for orders that came back after they were presumed gone (revived)."""
+        urgent, self._urgent = self._urgent, []
+        out = []
+        for order in urgent:
+            if self._orders.get(order.order_id) is not order:
+                continue  # finished meanwhile
+            if order.in_flight is None:
+                out.append(self._cancel(order, now_ns, "revived: live after presumed gone"))
+            else:
+                self._urgent.append(order)
+        return out
+
+    @property
+    def has_urgent(self) -> bool:
+        """Whether :meth:`urgent_cancels` has anything to send."""
+        return bool(self._urgent)
+
+    def drain_notices(self) -> list[tuple[str, int, str]]:
+        """The decisions taken without a venue report since the last call (see the class
+        docstring), oldest first."""
+        notices, self.notices = self.notices, []
+        return notices
 
     def reconcile(self, instrument: Instrument, targets: TargetQuotes,
                   now_ns: int) -> list[Command]:
@@ -284,14 +332,17 @@ class OrderManager:
                 if order.side is not side or order.tif is _IOC:
                     continue
                 state = order.state
-                if state is _WORKING or state is _PENDING_NEW or state is _PENDING_AMEND:
+                if order.unwanted:
+                    if order.in_flight is None:
+                        cancels.append(self._cancel(order, now_ns, "revived: not wanted"))
+                elif state is _WORKING or state is _PENDING_NEW or state is _PENDING_AMEND:
                     resting.append(order)
-                elif order.in_flight is None:  # UNKNOWN with nothing in flight: cancel
+                elif order.in_flight is None and now_ns >= order.retry_ns:
                     cancels.append(self._cancel(order, now_ns, "state unknown"))
             if not resting and not levels:
                 continue
             plan = plan_side(resting, levels, side is _BUY, cfg.tolerance_ticks,
-                             cfg.tolerance_bps)
+                             cfg.tolerance_bps, cfg.keep_partial)
             for order, (price, size) in plan.changes:
                 if order.in_flight is not None:
                     continue
@@ -324,20 +375,32 @@ class OrderManager:
         return cancels
 
     def check_timeouts(self, now_ns: int) -> list[Cancel]:
-        """Cancels for orders whose command has waited more than ``ack_timeout_ns``.
+        """Cancels that time asks for: lost commands, and orders whose state is unknown.
 
-        Each such order becomes UNKNOWN (it counts as live until a report settles it)
-        and gets a cancel, whose reason says which command timed out and for how long.
-        The timed-out command is presumed lost; should its answer come after all, it is
-        recognised (answers come in order) and does not pass for the cancel's.
+        * A command unanswered for more than ``ack_timeout_ns`` makes its order UNKNOWN
+          (it counts as live until a report settles it) and gets a cancel, whose reason
+          says which command timed out and for how long. The timed-out command is
+          presumed lost; should its answer come after all, it is recognised (answers
+          come in order) and does not pass for the cancel's.
+        * An UNKNOWN order with nothing in flight, of any time in force, is cancelled
+          again once ``unknown_retry_ns`` has passed since the last attempt.
+        * An order UNKNOWN for ``unknown_timeout_ns`` without a sign of life is presumed
+          gone (CANCELED, noticed as ``presumed_gone``), a command in flight or not: the
+          venue has had the time to answer it.
         """
-        limit = self.config.ack_timeout_ns
+        cfg = self.config
+        limit = cfg.ack_timeout_ns
         out = []
+        gone = []
         for order in self._orders.values():
             kind = order.in_flight
-            if kind is not None and now_ns - order.in_flight_ns > limit:
+            if order.state is _UNKNOWN and now_ns - order.unknown_ns > cfg.unknown_timeout_ns:
+                gone.append(order)
+            elif kind is not None:
+                if now_ns - order.in_flight_ns <= limit:
+                    continue
                 waited = now_ns - order.in_flight_ns
-                order.state = _UNKNOWN
+                self._become_unknown(order, now_ns)
                 if order.lost is None:
                     order.lost = [kind]
                 else:
@@ -346,7 +409,24 @@ class OrderManager:
                 out.append(self._cancel(
                     order, now_ns, f"ack_timeout: {kind.value} unanswered for {waited} ns "
                                    f"> {limit} ns"))
+            elif order.state is _UNKNOWN:
+                if now_ns >= order.retry_ns:
+                    out.append(self._cancel(order, now_ns, "resolve: state unknown"))
+            elif order.unwanted:
+                out.append(self._cancel(order, now_ns, "revived: not wanted"))
+        for order in gone:
+            reason = (f"presumed gone: no sign of order {order.order_id} at the venue for "
+                      f"{now_ns - order.unknown_ns} ns > {cfg.unknown_timeout_ns} ns")
+            self.anomalies["presumed_gone"] += 1
+            self.notices.append(("presumed_gone", order.order_id, reason))
+            self._finish(order, _CANCELED, reason)
+            order.presumed = True
         return out
+
+    def _become_unknown(self, order: ManagedOrder, now_ns: int) -> None:
+        if order.state is not _UNKNOWN or order.unknown_ns < 0:
+            order.unknown_ns = now_ns
+        order.state = _UNKNOWN
 
     # -- reports -------------------------------------------------------------------------
     def on_report(self, report: Report) -> OrderUpdate | None:
@@ -357,7 +437,14 @@ class OrderManager:
             return self._on_fill(report)
         order = self._orders.get(report.order_id)
         if order is None:
-            return self._not_live(report)
+            order = self._revivable(report)
+            if order is None:
+                return self._not_live(report)
+            self._revive(order, report.ts_ns)
+            if kind is Amended:
+                order.price_ticks = report.price_ticks
+                order.size_lots = report.size_lots
+            return OrderUpdate(order.order_id, _CANCELED, order.state, None)
         previous = order.state
         if kind is Accepted:
             self._on_accepted(order)
@@ -375,6 +462,34 @@ class OrderManager:
         self.anomalies[name] += 1
         self.anomaly_reports.append((name, report))
 
+    def _revivable(self, report: Report) -> ManagedOrder | None:
+        """A finished order presumed gone that ``report`` (an ack or amend) shows live."""
+        if type(report) is Accepted or type(report) is Amended:
+            done = self._done.get(report.order_id)
+            if done is not None and done.presumed:
+                return done
+        return None
+
+    def _revive(self, order: ManagedOrder, now_ns: int) -> None:
+        """Bring back an order presumed gone: live, confirmed, unwanted (cancel it)."""
+        oid = order.order_id
+        del self._done[oid]
+        self._done_fifo.remove(oid)
+        self._orders[oid] = order
+        self._by_key.setdefault(order.key, {})[oid] = order
+        order.state = _WORKING
+        order.acked = True
+        order.presumed = False
+        order.unwanted = True
+        order.in_flight = None
+        order.lost = None
+        order.unknown_ns = -1
+        order.reason = "revived: live after presumed gone"
+        self.anomalies["revived"] += 1
+        self.notices.append(("revived", oid, f"order {oid} live at the venue after it was "
+                                             "presumed gone"))
+        self._urgent.append(order)
+
     def _not_live(self, report: Report) -> None:
         done = self._done.get(report.order_id)
         if done is None:
@@ -388,6 +503,7 @@ class OrderManager:
         order.state = state
         order.in_flight = None
         order.reason = reason
+        order.presumed = False
         oid = order.order_id
         del self._orders[oid]
         del self._by_key[order.key][oid]
@@ -414,19 +530,30 @@ class OrderManager:
         if self._late(order, _PLACE):
             self.anomalies["ack_after_cancel_sent"] += 1
             order.state = _PENDING_CANCEL
+            order.unknown_ns = -1
         elif order.in_flight is _PLACE:
             if order.tif is not _IOC:  # an IOC's place is answered by its final report
                 order.state = _WORKING
                 order.in_flight = None
         elif order.state is _UNKNOWN:
-            order.state = _WORKING
+            order.state = _PENDING_CANCEL if order.in_flight is _CANCEL else _WORKING
+            order.unknown_ns = -1
         else:
             self.anomalies["duplicate_ack"] += 1
 
     def _on_rejected(self, order: ManagedOrder, report: Rejected) -> None:
         command = report.command
         if command is _PLACE:
-            if order.acked:
+            if report.code is RejectCode.DUPLICATE_ORDER:
+                # The venue has (or had) an order with this id: a retried place whose
+                # first copy arrived. Not rejected: resolved like any order in doubt.
+                self.anomalies["duplicate_place"] += 1
+                if order.in_flight is _PLACE:
+                    order.in_flight = None
+                if not order.acked or order.state is _PENDING_NEW:
+                    order.acked = True
+                    self._become_unknown(order, report.ts_ns)
+            elif order.acked:
                 self._anomaly("stale_report", report)
             else:
                 self._finish(order, _REJECTED, report.reason)
@@ -436,18 +563,37 @@ class OrderManager:
                 return
             self.anomalies["amend_rejected"] += 1
             order.amend_price_ticks = order.amend_size_lots = 0
-            order.amend_ok = False
+            if not report.transient:
+                order.amend_ok = False
             order.in_flight = None
-            order.state = _WORKING if order.acked else _UNKNOWN
-        elif not report.transient:
-            self.anomalies["cancel_rejected_gone"] += 1
-            self._finish(order, _CANCELED, f"cancel rejected, presumed gone: {report.reason}")
+            if order.acked:
+                order.state = _WORKING
+            else:
+                self._become_unknown(order, report.ts_ns)
         elif self._late(order, _CANCEL) or order.in_flight is not _CANCEL:
-            self._anomaly("stale_report", report)
-        else:
+            # The answer to a cancel presumed lost. "Not open" is still news of an order
+            # the venue had confirmed: it is gone, whichever cancel the answer is for.
+            if not report.transient and order.acked:
+                self.anomalies["cancel_rejected_gone"] += 1
+                self._finish(order, _CANCELED,
+                             f"cancel rejected, presumed gone: {report.reason}")
+            else:
+                self._anomaly("stale_report", report)
+        elif report.transient:
             self.anomalies["cancel_rejected_working"] += 1
             order.in_flight = None
-            order.state = _WORKING if order.acked else _UNKNOWN
+            if order.acked:
+                order.state = _WORKING
+            else:
+                self._become_unknown(order, report.ts_ns)
+        elif order.acked:
+            self.anomalies["cancel_rejected_gone"] += 1
+            self._finish(order, _CANCELED, f"cancel rejected, presumed gone: {report.reason}")
+        else:
+            # "Unknown order" while our place may still be on its way: in doubt, not gone.
+            self.anomalies["cancel_rejected_unknown"] += 1
+            order.in_flight = None
+            self._become_unknown(order, report.ts_ns)
 
     def _on_amended(self, order: ManagedOrder, report: Amended) -> None:
         order.acked = True
@@ -459,6 +605,7 @@ class OrderManager:
             order.amend_price_ticks = order.amend_size_lots = 0
             order.in_flight = None
             order.state = _WORKING
+            order.unknown_ns = -1
         if order.filled_lots >= max(order.size_lots, order.amend_size_lots):
             self._finish(order, _FILLED, "amended to its filled size")
 
@@ -483,6 +630,13 @@ class OrderManager:
         order.filled_lots += report.size_lots
         if not live:
             self.anomalies[_FILL_AFTER[previous]] += 1
+            if order.presumed:
+                if report.remaining_lots > 0:
+                    self._revive(order, report.ts_ns)
+                else:
+                    order.state = _FILLED
+                    order.presumed = False
+                    order.reason = "filled after presumed gone"
         elif report.remaining_lots <= 0 or order.filled_lots >= max(order.size_lots,
                                                                      order.amend_size_lots):
             self._finish(order, _FILLED, "filled")
@@ -493,4 +647,5 @@ class OrderManager:
                 order.in_flight = None
             elif order.state is _UNKNOWN:
                 order.state = _PENDING_CANCEL if order.in_flight is _CANCEL else _WORKING
+                order.unknown_ns = -1
         return OrderUpdate(oid, previous, order.state, report)

@@ -1,7 +1,8 @@
 """Diff one side's target ladder against the orders resting on that side.
 
 A target level keeps the order nearest to it in price among those whose remaining size
-equals the level's size and whose price is within tolerance. Levels and orders left over
+equals the level's size (or, with ``keep_partial``, is a partly filled order's remainder
+below it) and whose price is within tolerance. Levels and orders left over
 are paired best first (each pair is a requote: amend, or cancel and replace); levels
 beyond the orders are new places and orders beyond the levels are cancelled.
 """
@@ -38,8 +39,12 @@ def tolerance_for(price_ticks: int, tolerance_ticks: int, tolerance_bps: float) 
 
 
 def plan_side(orders: Sequence[ManagedOrder], levels: Sequence[tuple[int, int]], buy: bool,
-              tolerance_ticks: int, tolerance_bps: float) -> SidePlan:
+              tolerance_ticks: int, tolerance_bps: float,
+              keep_partial: bool = False) -> SidePlan:
     """Match ``levels`` (best first) against ``orders`` resting on the same side.
+
+    With ``keep_partial`` a partly filled order matches a level whose size is above its
+    remainder: it keeps its queue place rather than being replaced to refill the level.
 
     Raises
     ------
@@ -57,8 +62,8 @@ def plan_side(orders: Sequence[ManagedOrder], levels: Sequence[tuple[int, int]],
         if price <= 0 or size <= 0:
             raise ValidationError(f"target level must have positive price and size: {level}")
         best_i, best_d = -1, tolerance_for(price, tolerance_ticks, tolerance_bps) + 1
-        for i, ((p, rem), _) in enumerate(pool):
-            if rem == size:
+        for i, ((p, rem), order) in enumerate(pool):
+            if rem == size or (keep_partial and rem < size and order.filled_lots):
                 d = p - price if p >= price else price - p
                 if d < best_d:
                     best_i, best_d = i, d

@@ -9,8 +9,12 @@
 
 A command unanswered for longer than the ack timeout makes the order UNKNOWN: it may
 or may not be live at the venue, so it counts as live (its worst case) until a report
-settles it. CANCELED, FILLED and REJECTED are terminal; fills that arrive after a
-terminal report are still booked.
+settles it. So does a cancel the venue refuses as "unknown order" while our place may
+still be on its way, a place the venue calls a duplicate, and an order adopted in doubt
+after a restart. An UNKNOWN order is cancelled again at intervals and, with no sign of
+life for the unknown timeout, is presumed gone (CANCELED). CANCELED, FILLED and REJECTED
+are terminal; fills that arrive after a terminal report are still booked, and an ack or
+fill for an order only *presumed* gone brings it back to WORKING, to be cancelled.
 """
 
 from __future__ import annotations
@@ -77,8 +81,8 @@ class ManagedOrder:
 
     __slots__ = ("acked", "amend_ok", "amend_price_ticks", "amend_size_lots", "fill_ids",
                  "filled_lots", "in_flight", "in_flight_ns", "key", "lost", "order_id",
-                 "price_ticks", "quoted_ns", "reason", "side", "size_lots", "state", "symbol",
-                 "tif", "venue")
+                 "presumed", "price_ticks", "quoted_ns", "reason", "retry_ns", "side",
+                 "size_lots", "state", "symbol", "tif", "unknown_ns", "unwanted", "venue")
 
     def __init__(self, order_id: int, venue: str, symbol: str, key: tuple[str, str],
                  side: Side, price_ticks: int, size_lots: int, tif: TimeInForce,
@@ -103,6 +107,10 @@ class ManagedOrder:
         self.fill_ids: set[int] | None = None
         self.lost: list[CommandKind] | None = None  # timed-out commands that may yet answer
         self.reason = ""
+        self.unknown_ns = -1  # when the order last became UNKNOWN (-1: it is not)
+        self.retry_ns = 0  # an UNKNOWN order is not cancelled again before this time
+        self.presumed = False  # finished without the venue saying so (unknown timeout)
+        self.unwanted = False  # came back after it was presumed gone: cancel it
 
     @property
     def remaining_lots(self) -> int:

@@ -7,14 +7,22 @@ whose reason starts with the limit's name and gives the figures, e.g.
 ``max_order_size``, ``no_fair_mid``, ``price_band``, ``max_open_orders``,
 ``max_position``, ``max_notional``, ``max_total_notional``, ``rate_limit`` (last, so
 refused commands spend no token; its rejection is transient). The kill switch's own
-flattening orders pass while halted and are not held to the loss, drawdown and rate
-limits (they exist because of the first two and must not wait for the third).
+flattening orders pass while halted and are not held to the loss and drawdown limits
+(they exist because of them); they do keep to the rate limit.
 
 Exposure is the worst case: the position plus every order that is or may be live on the
 side that adds to it (orders being cancelled included, an unanswered amend at the larger
-of its old and new size), plus the command itself. The total notional sums, over the
-instruments, the larger of each one's long and short worst cases; a command is held to
-it when it adds to its own side's worst case, so orders that reduce exposure pass it.
+of its old and new size), plus the command itself. A command is held to the position,
+notional and total notional limits only when it moves its side's worst case further from
+zero: an order that works a position down passes even when the position is already
+beyond a limit (after a restart, a hedge fill or a lowered limit), as long as it does
+not overshoot to the other side beyond it. The total notional sums, over the
+instruments, the larger of each one's long and short worst cases.
+
+The price band is anchored to the venue's own book (the mid of its best bid and offer),
+not to the fair mid the maker quotes around, so that quotes around a bad fair mid are
+caught; an order on a book without both sides, or crossed, is refused
+(``price_band: ... no two-sided book``).
 """
 
 from __future__ import annotations
@@ -22,7 +30,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from workbench.core.commands import Amend, Cancel, Command, CommandKind, Place, Rejected
+from workbench.core.commands import (
+    Amend,
+    Cancel,
+    Command,
+    CommandKind,
+    Place,
+    RejectCode,
+    Rejected,
+)
 from workbench.core.events import Side
 from workbench.execution.risk.band import band_distance_bps, within_band
 from workbench.execution.risk.context import RiskContext
@@ -116,10 +132,15 @@ class RiskGate:
         mid = market.fair_mid_ticks if market is not None else math.nan
         if not mid > 0:
             return _reject(command, f"no_fair_mid: {key[0]} {key[1]} has no fair mid")
-        if not within_band(command.price_ticks, mid, inst.price_band_bps):
+        ref = market.venue_mid_ticks
+        if not ref > 0:
+            return _reject(command, f"price_band: {key[0]} {key[1]} has no two-sided book "
+                                    f"(bid {market.bid_ticks}, ask {market.ask_ticks} ticks)")
+        if not within_band(command.price_ticks, ref, inst.price_band_bps):
             return _reject(command, f"price_band: {command.price_ticks} ticks is "
-                                    f"{band_distance_bps(command.price_ticks, mid):.1f} bps "
-                                    f"from fair mid {mid:.2f}, band {inst.price_band_bps:g} bps")
+                                    f"{band_distance_bps(command.price_ticks, ref):.1f} bps "
+                                    f"from the venue mid {ref:.2f}, band "
+                                    f"{inst.price_band_bps:g} bps")
         buys, sells, n_open = orders.exposure_lots(key, command.order_id)
         if place and n_open + 1 > inst.max_open_orders:
             return _reject(command, f"max_open_orders: {n_open + 1} orders would exceed "
@@ -127,7 +148,14 @@ class RiskGate:
         new_lots = command.size_lots if place else command.size_lots - order.filled_lots
         adds = max(old_lots, new_lots)
         pos = ctx.portfolio.size_lots(key)
-        worst = pos + buys + adds if side is _BUY else pos - sells - adds
+        if side is _BUY:
+            worst = pos + buys + adds
+            other_side, before_side = abs(pos - sells), abs(pos + buys + old_lots)
+        else:
+            worst = pos - sells - adds
+            other_side, before_side = abs(pos + buys), abs(pos - sells - old_lots)
+        if abs(worst) <= before_side:  # works its side's worst case down: no limit to add to
+            return self._rate(command, flatten)
         if abs(worst) > inst.max_position_lots:
             return _reject(command, f"max_position: {abs(worst)} lots "
                                     f"{'long' if worst > 0 else 'short'} would exceed "
@@ -137,22 +165,20 @@ class RiskGate:
         if notional > inst.max_notional_quote:
             return _reject(command, f"max_notional: {notional:.2f} quote would exceed "
                                     f"{inst.max_notional_quote:.2f}")
-        if side is _BUY:
-            other_side, before_side = abs(pos - sells), abs(pos + buys + old_lots)
-        else:
-            other_side, before_side = abs(pos + buys), abs(pos - sells - old_lots)
-        if abs(worst) > before_side:  # the command adds to its side's worst case
-            verdict = self._total_notional(command, ctx, key,
-                                           max(abs(worst), other_side) * per_lot)
-            if verdict is not None:
-                return verdict
-        if not flatten and not self.bucket(command.venue).try_take(command.ts_ns):
-            bucket = self.bucket(command.venue)
-            return _reject(command, f"rate_limit: {command.venue} allows "
-                                    f"{self.limits.orders_per_s:g}/s, burst "
-                                    f"{self.limits.order_burst}; next token in "
-                                    f"{bucket.wait_ns(command.ts_ns)} ns", transient=True)
-        return None
+        verdict = self._total_notional(command, ctx, key, max(abs(worst), other_side) * per_lot)
+        if verdict is not None:
+            return verdict
+        return self._rate(command, flatten)
+
+    def _rate(self, command: Place | Amend, flatten: bool) -> Rejected | None:
+        """The rate limit, checked last so that refused commands spend no token."""
+        bucket = self.bucket(command.venue)
+        if bucket.try_take(command.ts_ns):
+            return None
+        return _reject(command, f"rate_limit: {command.venue} allows "
+                                f"{self.limits.orders_per_s:g}/s, burst "
+                                f"{self.limits.order_burst}; next token in "
+                                f"{bucket.wait_ns(command.ts_ns)} ns", transient=True)
 
     def _total_notional(self, command: Place | Amend, ctx: RiskContext,
                         key: tuple[str, str], total: float) -> Rejected | None:
@@ -213,4 +239,4 @@ class RiskGate:
 
 def _reject(command: Place | Amend, reason: str, transient: bool = False) -> Rejected:
     kind = CommandKind.PLACE if type(command) is Place else CommandKind.AMEND
-    return Rejected(command.order_id, kind, reason, command.ts_ns, transient)
+    return Rejected(command.order_id, kind, reason, command.ts_ns, transient, RejectCode.RISK)

@@ -78,6 +78,8 @@ class RiskLimits:
         Token bucket capacity per venue.
     stale_after_ns : int
         Quotes are pulled when an instrument's book has not updated for this long.
+    flatten_interval_ns : int
+        Shortest time between two flatten orders of the kill switch on one instrument.
 
     Raises
     ------
@@ -92,6 +94,7 @@ class RiskLimits:
     orders_per_s: float = 10.0
     order_burst: int = 10
     stale_after_ns: int = 5_000_000_000
+    flatten_interval_ns: int = 1_000_000_000
 
     def __post_init__(self) -> None:
         for key, lim in self.instruments.items():
@@ -106,6 +109,7 @@ class RiskLimits:
         _positive("orders_per_s", self.orders_per_s)
         _positive_int("order_burst", self.order_burst)
         _positive_int("stale_after_ns", self.stale_after_ns)
+        _positive_int("flatten_interval_ns", self.flatten_interval_ns)
         if 1e9 / self.orders_per_s < 1:
             raise ValidationError(f"orders_per_s above 1e9 cannot be timed in ns: "
                                   f"{self.orders_per_s}")

@@ -36,6 +36,7 @@ from workbench.core.commands import (
     CommandKind,
     Filled,
     Place,
+    RejectCode,
     Rejected,
     Report,
     TimeInForce,
@@ -238,7 +239,7 @@ class SimExchange:
                 self._execute(command, arrival, out)
             except CommandRefused as refusal:
                 out.append(Rejected(getattr(command, "order_id", -1), refusal.command,
-                                    refusal.reason, arrival, refusal.transient))
+                                    refusal.reason, arrival, refusal.transient, refusal.code))
             self._queue_reports(out, arrival + response)
 
     def _send(self, out: list[Report], ts_ns: int) -> None:
@@ -279,7 +280,8 @@ class SimExchange:
     def _new_order(self, place: Place) -> SimOrder:
         order_id = place.order_id
         if self._register.is_taken(order_id):
-            raise CommandRefused(_PLACE, f"duplicate order id {order_id}")
+            raise CommandRefused(_PLACE, f"duplicate order id {order_id}",
+                                 code=RejectCode.DUPLICATE_ORDER)
         return SimOrder(order_id, place.venue, place.symbol,
                         _member(Side, place.side, "side"),
                         positive_int(place.price_ticks, "price_ticks", _PLACE),

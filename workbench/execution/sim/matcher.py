@@ -21,6 +21,7 @@ from workbench.core.commands import (
     Canceled,
     CommandKind,
     Filled,
+    RejectCode,
     Report,
     TimeInForce,
 )
@@ -134,8 +135,8 @@ class InstrumentMatcher:
         """
         own, opp = (self.bid, self.ask) if order.is_bid else (self.ask, self.bid)
         self._check_entry(order, order.price_ticks, opp, CommandKind.PLACE)
-        out.append(Accepted(order.order_id, ts_ns))
         self._register.add(order)
+        out.append(Accepted(order.order_id, ts_ns, order.venue_order_id))
         if order.tif is not _POST_ONLY:
             self._take(order, opp, ts_ns, out)
             if not order.remaining_lots:
@@ -200,7 +201,7 @@ class InstrumentMatcher:
                 if lots > opp.taken.lots_at(level_ticks):
                     raise CommandRefused(
                         command, f"post-only {order.side.name.lower()} at {price_ticks} ticks "
-                        f"would take liquidity at {level_ticks} ticks")
+                        f"would take liquidity at {level_ticks} ticks", code=RejectCode.POST_ONLY)
 
     def _reaches(self, opp: _Side, price_ticks: int) -> bool:
         """Whether a limit at ``price_ticks`` reaches the opposite best (cheap pre-check)."""
@@ -235,7 +236,7 @@ class InstrumentMatcher:
         fee = self.fees.fee(self.instrument, price_ticks, size_lots, liquidity)
         out.append(Filled(order.order_id, next(self._fill_ids), order.venue, order.symbol,
                           order.side, price_ticks, size_lots, order.remaining_lots, liquidity,
-                          fee, ts_ns))
+                          fee, ts_ns, order.venue_order_id))
         if not order.remaining_lots:
             self._register.end(order, "filled")
 

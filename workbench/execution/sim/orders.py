@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.core.commands import CommandKind, TimeInForce
+from workbench.core.commands import CommandKind, RejectCode, TimeInForce
 from workbench.core.events import Side
 from workbench.execution.sim.validation import CommandRefused
 
@@ -18,10 +18,13 @@ class SimOrder:
         Total size (as placed or last amended); ``filled_lots + remaining_lots``.
     ahead_lots : int
         Other participants' size ahead of the order in its level's queue (resting only).
+    venue_order_id : str
+        The exchange's own id of the order, given when it is accepted.
     """
 
     __slots__ = ("ahead_lots", "filled_lots", "is_bid", "order_id", "price_ticks",
-                 "remaining_lots", "side", "size_lots", "symbol", "tif", "venue")
+                 "remaining_lots", "side", "size_lots", "symbol", "tif", "venue",
+                 "venue_order_id")
 
     def __init__(self, order_id: int, venue: str, symbol: str, side: Side, price_ticks: int,
                  size_lots: int, tif: TimeInForce) -> None:
@@ -36,6 +39,7 @@ class SimOrder:
         self.filled_lots = 0
         self.remaining_lots = size_lots
         self.ahead_lots = 0
+        self.venue_order_id = ""
 
     def __repr__(self) -> str:
         return (f"SimOrder({self.order_id} {self.side.name} {self.remaining_lots}/"
@@ -45,21 +49,26 @@ class SimOrder:
 class OrderRegister:
     """Which order ids are working, and how the others ended.
 
-    An id is taken once its :class:`Place` is accepted; a refused Place takes no id.
+    An id is taken once its :class:`Place` is accepted; a refused Place takes no id. Each
+    accepted order gets the exchange's own id, counting from 1 (as a string, as venues
+    give them).
     """
 
-    __slots__ = ("_ended", "working")
+    __slots__ = ("_ended", "_venue_ids", "working")
 
     def __init__(self) -> None:
         self.working: dict[int, SimOrder] = {}
         self._ended: dict[int, str] = {}
+        self._venue_ids = 0
 
     def is_taken(self, order_id: int) -> bool:
         """True when an accepted order already used this id."""
         return order_id in self.working or order_id in self._ended
 
     def add(self, order: SimOrder) -> None:
-        """The order is working."""
+        """The order is working; it gets its exchange id."""
+        self._venue_ids += 1
+        order.venue_order_id = str(self._venue_ids)
         self.working[order.order_id] = order
 
     def end(self, order: SimOrder, how: str) -> None:
@@ -80,5 +89,7 @@ class OrderRegister:
             return order
         how = self._ended.get(order_id)
         if how is None:
-            raise CommandRefused(command, f"unknown order id {order_id}")
-        raise CommandRefused(command, f"order {order_id} is no longer working: {how}")
+            raise CommandRefused(command, f"unknown order id {order_id}",
+                                 code=RejectCode.UNKNOWN_ORDER)
+        raise CommandRefused(command, f"order {order_id} is no longer working: {how}",
+                             code=RejectCode.UNKNOWN_ORDER)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.commands import CommandKind
+from workbench.core.commands import CommandKind, RejectCode
 from workbench.core.errors import WorkbenchError
 
 
@@ -19,13 +19,17 @@ class CommandRefused(WorkbenchError):
         Why, in words.
     transient : bool
         True when the same command may succeed later (no synchronised book yet).
+    code : RejectCode
+        The reason as a code, where it has one.
     """
 
-    def __init__(self, command: CommandKind, reason: str, transient: bool = False) -> None:
+    def __init__(self, command: CommandKind, reason: str, transient: bool = False,
+                 code: RejectCode = RejectCode.NONE) -> None:
         super().__init__(reason)
         self.command = command
         self.reason = reason
         self.transient = transient
+        self.code = code
 
 
 def positive_int(value: object, what: str, command: CommandKind) -> int:

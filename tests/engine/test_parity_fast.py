@@ -4,7 +4,8 @@ Both run the GLFT maker on USD-M BTCUSDT alone (its depth diffs and trades), quo
 around the book's own mid with a constant volatility, 5 ms latency each way on one
 clock, the conservative queue, post-only quotes, no requote tolerance. The fast path's
 documented differences are configured away; order ids differ, so fills are compared by
-what they are: time, side, price, size, liquidity and fee.
+what they are: time, side, price, size, liquidity and fee. Cases: a tight toy model, and
+the calibrated defaults at 70% a year with and without a drift of the mid.
 """
 
 from __future__ import annotations
@@ -24,10 +25,16 @@ from workbench.quoting import GLFTParams, InventoryParams, LadderParams
 from workbench.strategies import MakerParams
 
 KEY = ("binance-usdm", "BTCUSDT")
-VOL = 2e-5
 LATENCY_NS = 5_000_000
 LIMIT = 5
-GLFT = dict(gamma=0.05, k_per_price=2.0, a_per_s=1.0)
+DEFAULT = GLFTParams()
+CASES = {  # (gamma, k, A, drift USD/s), volatility of log returns per √s
+    "toy": (dict(gamma=0.05, k_per_price=2.0, a_per_s=1.0, drift_price_per_s=0.0), 2e-5),
+    "calibrated": (dict(gamma=DEFAULT.gamma, k_per_price=DEFAULT.k_per_price,
+                        a_per_s=DEFAULT.a_per_s, drift_price_per_s=0.0), 1.25e-4),
+    "calibrated-drift": (dict(gamma=DEFAULT.gamma, k_per_price=DEFAULT.k_per_price,
+                              a_per_s=DEFAULT.a_per_s, drift_price_per_s=5e-3), 1.25e-4),
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +43,14 @@ def table(sample_files):
     return read_raw_feed(usdm, workers=1).streams[KEY]
 
 
-def _python_fills(table):
+def _python_fills(table, glft, vol):
     inst = binance_instrument(*KEY)
-    maker = MakerParams(model="glft", glft_params=GLFTParams(**GLFT),
+    maker = MakerParams(model="glft", glft_params=GLFTParams(**glft),
                         ladder=LadderParams(levels=1, spacing_ticks=1, size_lots=1),
                         inventory=InventoryParams(max_long_lots=LIMIT, max_short_lots=LIMIT,
                                                   hard_limit_lots=LIMIT, skew_mode="capped"))
     config = EngineConfig((inst,), KEY, maker, default_risk_limits(inst, maker), SYNC_RULES,
-                          constant_vol_per_sqrt_s=VOL)
+                          constant_vol_per_sqrt_s=vol)
     recorder = RunRecorder(inst)
     engine = Engine(config, recorder=recorder)
     venue = SimExchange([inst], {KEY: FeeSchedule(2.0, 5.0)},
@@ -57,10 +64,10 @@ def _python_fills(table):
              f.fee) for f in recorder.fills if f.ts_ns <= end], end
 
 
-def _fast_fills(table, end):
+def _fast_fills(table, end, glft, vol):
     inst = binance_instrument(*KEY)
     events = event_array(table, local_offset_ns=0, exchange_clock="local")
-    params = FastParams(model="glft", **GLFT, sigma_per_sqrt_s=VOL, vol_mode="constant",
+    params = FastParams(model="glft", **glft, sigma_per_sqrt_s=vol, vol_mode="constant",
                         skew_mode="capped", levels=1, size_lots=1, max_long_lots=LIMIT,
                         max_short_lots=LIMIT, entry_latency_ns=LATENCY_NS,
                         response_latency_ns=LATENCY_NS, maker_fee_bps=2.0, taker_fee_bps=5.0)
@@ -69,9 +76,11 @@ def _fast_fills(table, end):
              bool(f["maker"]), float(f["fee"])) for f in fills if f["exch_ts_ns"] <= end]
 
 
-def test_fast_path_fills_equal_the_python_engines(table):
-    python, end = _python_fills(table)
-    fast = _fast_fills(table, end)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fast_path_fills_equal_the_python_engines(table, case):
+    glft, vol = CASES[case]
+    python, end = _python_fills(table, glft, vol)
+    fast = _fast_fills(table, end, glft, vol)
     assert len(python) > 20
     assert [f[:5] for f in fast] == [f[:5] for f in python]
     np.testing.assert_allclose([f[5] for f in fast], [f[5] for f in python], rtol=1e-9)

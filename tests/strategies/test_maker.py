@@ -1,4 +1,8 @@
-"""The maker's quote(): safe no-quotes, no crossing, monotone skew, limits, guard effects."""
+"""The maker's quote(): safe no-quotes, no crossing, monotone skew, limits, guard effects.
+
+At BTC's real scale: 70% a year (1.25e-4 per √s, 7.5 USD/√s at 60,000) unless a test
+says otherwise, with the calibrated default models.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from hypothesis import strategies as st
 from workbench.core import Instrument, InstrumentKind, Side
 from workbench.estimators.signals import Signals
 from workbench.quoting import ASParams, GLFTParams, InventoryParams, LadderParams, quotes_to_ticks
+from workbench.quoting.calibration import gamma_for_limit_skew
 from workbench.strategies import (
     GuardParams,
     MakerParams,
@@ -20,32 +25,42 @@ from workbench.strategies import (
     ToxicGuard,
     quote,
 )
-from workbench.strategies.maker import QuoteCache, _assemble
+from workbench.strategies.maker import QuoteCache, _assemble, inventory_units
 from workbench.strategies.toxic_guard import GuardAction, stateless_decisions
 
 INST = Instrument(
     "test", "BTCUSDT", InstrumentKind.LINEAR_PERP, "BTC", "USDT", Decimal("0.1"), Decimal("0.001")
 )
 TOP = TopOfBook(599_995, 5, 600_005, 5)  # 59999.5 / 60000.5
-AS = ASParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0, horizon_s=60.0)
+VOL = 1.25e-4  # 70% a year
+AS = ASParams()
 PARAMS = MakerParams(
     as_params=AS, inventory=InventoryParams(max_long_lots=20, max_short_lots=20, hard_limit_lots=40)
 )
+# A maker that carries 10 lots at most: its skew is a tenth of the half-spread a lot
+GAMMA_10 = gamma_for_limit_skew("as", AS.k_per_price, AS.a_per_s, 60_000.0 * VOL, 10)
 
 
 def sig(**kw) -> Signals:
-    base = dict(ts_ns=1_000, fair_mid=60_000.0, fair_mid_ok=True, vol_per_sqrt_s=2e-5, vol_ok=True)
+    base = dict(ts_ns=1_000, fair_mid=60_000.0, fair_mid_ok=True, vol_per_sqrt_s=VOL, vol_ok=True)
     base.update(kw)
     return Signals(**base)
 
 
-def test_hand_checked_quote():
-    # σ = 60000·2e-5 = 1.2; γσ²τ = 0.05·1.44·60 = 4.32; half = ln(1.1)/0.05 + 2.16
-    q = quote(sig(), TOP, 0, PARAMS, INST)
-    half = math.log(1.1) / 0.05 + 2.16
+@pytest.mark.parametrize("vol", [8.9e-5, 1.25e-4, 1.6e-4])  # 50%, 70%, 90% a year
+def test_hand_checked_quote(vol):
+    # σ = 60000·vol USD/√s; half = ln(1 + γ/k)/γ + γσ²τ/2, about 1.35 USD
+    q = quote(sig(vol_per_sqrt_s=vol), TOP, 0, PARAMS, INST)
+    g, k, tau = AS.gamma, AS.k_per_price, AS.horizon_s
+    half = math.log1p(g / k) / g + 0.5 * g * (60_000.0 * vol) ** 2 * tau
+    assert 1.3 < half < 1.4
     assert q.bids[0][0] == math.floor((60_000.0 - half) / 0.1)
     assert q.asks[0][0] == math.ceil((60_000.0 + half) / 0.1)
     assert len(q.bids) == len(q.asks) == 5 and q.taker is None and q.reasons == ()
+    # 20 lots lean both quotes by 20·γσ²τ
+    lean = 20 * g * (60_000.0 * vol) ** 2 * tau
+    long = quote(sig(vol_per_sqrt_s=vol), TOP, 19, PARAMS, INST)
+    assert long.asks[0][0] == math.ceil((60_000.0 + half - 19 / 20 * lean) / 0.1)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +101,7 @@ def test_past_horizon_no_quote():
 @given(
     position=st.integers(-45, 45),
     mid=st.floats(59_000, 61_000),
-    vol=st.floats(1e-7, 1e-3),
+    vol=st.floats(8.9e-5, 1.6e-4),  # 50-90% a year
     bid=st.integers(590_000, 610_000),
     width=st.integers(1, 30),
     tox_b=st.floats(0, 1),
@@ -135,10 +150,11 @@ def test_quotes_never_cross_and_respect_limits(
 @pytest.mark.parametrize("model", ["as", "glft"])
 @pytest.mark.parametrize("mode", ["model", "capped"])
 def test_skew_is_monotone_in_inventory(model, mode):
+    glft_gamma = gamma_for_limit_skew("glft", AS.k_per_price, AS.a_per_s, 60_000.0 * VOL, 10)
     p = MakerParams(
         model=model,
-        as_params=AS,
-        glft_params=GLFTParams(gamma=0.05, k_per_price=0.5),
+        as_params=ASParams(gamma=GAMMA_10),
+        glft_params=GLFTParams(gamma=glft_gamma),
         inventory=InventoryParams(
             skew_mode=mode,
             dead_band_lots=2,
@@ -156,7 +172,8 @@ def test_skew_is_monotone_in_inventory(model, mode):
     assert all(b1 <= b0 for b0, b1 in itertools.pairwise(bids))
     assert all(a1 <= a0 for a0, a1 in itertools.pairwise(asks))
     assert bids[0] > bids[-1]
-    assert bids[49] == bids[50] == bids[51] == bids[52]  # dead band of 2 lots
+    assert bids[48] == bids[50] == bids[51] == bids[52]  # dead band of 2 lots
+    assert bids[53] < bids[52] and bids[47] > bids[48]  # a lot beyond it moves a tick
 
 
 def test_capped_skew_keeps_quotes_around_the_mid():
@@ -211,11 +228,9 @@ def test_bps_spacing():
     assert [b for b, _ in q.bids] == [q.bids[0][0] - 60 * i for i in range(3)]
 
 
-FINITE_AS = MakerParams(model="as", as_params=ASParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0,
-                                                       mode="finite"),
-                        session_end_ns=5_000, inventory=PARAMS.inventory)
-GLFT = MakerParams(model="glft", glft_params=GLFTParams(gamma=0.05, k_per_price=0.5, a_per_s=1.0),
-                   inventory=PARAMS.inventory)
+FINITE_AS = MakerParams(model="as", as_params=ASParams(mode="finite"), session_end_ns=5_000,
+                        inventory=PARAMS.inventory)
+GLFT = MakerParams(model="glft", inventory=PARAMS.inventory)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
@@ -283,3 +298,25 @@ def test_assembled_quotes_follow_the_building_blocks(position, centre, half, bid
     got = _assemble(s, top, position, p, INST, decisions, centre, half)
     assert got.bids == (_reference_ladder(bid_t, -1, 5, 2, 3, 20 - position) if bid_on else ())
     assert got.asks == (_reference_ladder(ask_t, 1, 5, 2, 3, 20 + position) if ask_on else ())
+
+
+COINM = Instrument("test", "BTCUSD_PERP", InstrumentKind.INVERSE_PERP, "BTC", "USD",
+                   Decimal("0.1"), Decimal("1"), Decimal("100"))
+
+
+@pytest.mark.parametrize("mid", [62_500.0, 50_000.0])
+def test_inverse_inventory_is_valued_in_coin(mid):
+    """Five 100-USD contracts are 0.008 BTC at 62,500 and 0.01 BTC at 50,000: with a unit
+    of 0.001 BTC the COIN-M maker leans like the USD-M maker holding 8 or 10 lots."""
+    coin = MakerParams(as_params=ASParams(gamma=GAMMA_10), unit_base=0.001)
+    lots = MakerParams(as_params=ASParams(gamma=GAMMA_10))
+    same = round(5 * 100 / mid / 0.001)
+    assert inventory_units(5, coin, COINM, mid) == pytest.approx(same, rel=1e-12)
+    assert inventory_units(same, coin, INST, mid) == pytest.approx(same, rel=1e-12)
+    assert inventory_units(5, lots, COINM, mid) == 5  # no unit_base: units of unit_lots lots
+    top = TopOfBook(round(mid / 0.1) - 5, 1, round(mid / 0.1) + 5, 1)
+    s = sig(fair_mid=mid)
+    inverse = quote(s, top, 5, coin, COINM)
+    linear = quote(s, top, same, lots, INST)
+    assert inverse.bids[0][0] == linear.bids[0][0] and inverse.asks[0][0] == linear.asks[0][0]
+    assert inverse.asks[0][0] < quote(s, top, 0, coin, COINM).asks[0][0] - 5

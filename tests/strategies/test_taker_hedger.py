@@ -77,6 +77,9 @@ def test_take_size_shrinks_with_inventory():
     assert take_size_lots(8.0, 0, Side.BUY, p) == 8
     assert take_size_lots(8.0, 50, Side.BUY, p) == 4
     assert take_size_lots(8.0, -50, Side.BUY, p) == 8
+    assert take_size_lots(8.0, 60, Side.BUY, p) == 4  # ceil(8 · 0.4 = 3.2)
+    one = TakerParams(max_size_lots=1, max_long_lots=10)
+    assert [take_size_lots(1.0, pos, Side.BUY, one) for pos in (0, 1, 9, 10)] == [1, 1, 1, 0]
 
 
 SPOT = Instrument(

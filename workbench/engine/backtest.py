@@ -16,9 +16,9 @@ from workbench.core.events import MarketEvent
 from workbench.core.instruments import Instrument
 from workbench.data.binance.feed import group_streams, replay_streams
 from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
+from workbench.engine.attribution import StrategyRecorder, strategy_pnl
 from workbench.engine.config import EngineConfig
 from workbench.engine.core import Engine
-from workbench.engine.recorder import RunRecorder
 from workbench.engine.replay_driver import run_replay
 from workbench.estimators.stack import StackParams
 from workbench.execution.journal import SqliteJournal
@@ -34,28 +34,35 @@ from workbench.execution.sim import (
 )
 from workbench.strategies.hedger import HedgeParams
 from workbench.strategies.maker import MakerParams
+from workbench.strategies.taker import TakerParams
 
 #: A limit in quote currency no research run reaches (limits must be finite).
 UNBOUNDED_QUOTE = 1e18
 
 
 def default_risk_limits(instrument: Instrument, maker: MakerParams,
-                        hedge_on: Sequence[Instrument] = ()) -> RiskLimits:
-    """Limits that let ``maker`` work as configured and stop it beyond that.
+                        hedge_on: Sequence[Instrument] = (),
+                        taker: TakerParams | None = None) -> RiskLimits:
+    """Limits that let ``maker`` (and ``taker``) work as configured and stop them beyond.
 
     Hedge instruments get the same position limit in base units, converted to their lots
     one for one (lots of another size: pass your own limits).
 
-    Position: the maker's hard inventory limit; order size: its ladder or join size;
-    open orders: both ladders twice over (requotes in flight); band: 500 bps; notional,
-    loss and drawdown: :data:`UNBOUNDED_QUOTE`, i.e. no limit for research (set your own
-    for paper and live).
+    Position: the maker's hard inventory limit (or the taker's larger limit); order
+    size: the ladder, join or take size; open orders: both ladders twice over (requotes
+    in flight); band: 500 bps; notional, loss and drawdown: :data:`UNBOUNDED_QUOTE`, i.e.
+    no limit for research (set your own for paper and live).
     """
     ladder = maker.ladder
+    max_order = max(ladder.size_lots, maker.guard.join_max_lots)
+    max_position = maker.inventory.hard_limit_lots
+    if taker is not None:
+        max_order = max(max_order, taker.max_size_lots)
+        max_position = max(max_position, taker.max_long_lots, taker.max_short_lots)
     per_instrument = InstrumentLimits(
-        max_position_lots=maker.inventory.hard_limit_lots,
+        max_position_lots=max_position,
         max_notional_quote=UNBOUNDED_QUOTE,
-        max_order_lots=max(ladder.size_lots, maker.guard.join_max_lots),
+        max_order_lots=max_order,
         price_band_bps=500.0,
         max_open_orders=4 * ladder.levels + 2,
     )
@@ -91,12 +98,21 @@ class BacktestResult:
     fills: pd.DataFrame
     series: pd.DataFrame
     engine: Engine
-    recorder: RunRecorder
+    recorder: StrategyRecorder
     events: int
     journal_path: Path | None
 
+    def strategy_pnl(self) -> pd.DataFrame:
+        """Fills, volume, fees and PnL net of fees of each strategy that placed orders
+        (maker quotes, the maker's joins, the taker, the hedger), quote currency; see
+        :mod:`workbench.engine.attribution`."""
+        e = self.engine
+        return strategy_pnl(self.recorder, {i.key: i for i in e.config.instruments},
+                            e.portfolio.marks)
+
     def summary(self) -> dict:
-        """Key figures: activity, fill realism, PnL, risk (quote currency)."""
+        """Key figures: activity, fill realism, PnL (in all and by strategy, with the
+        taker's thresholds when it ran), risk (quote currency)."""
         e, r = self.engine, self.recorder
         inst = e.instrument
         f = self.fills[self.fills["role"] == "quoted"]
@@ -131,6 +147,10 @@ class BacktestResult:
             "engine_compute_p50_us": snap.compute_p50_ns / 1e3,
             "engine_compute_p99_us": snap.compute_p99_ns / 1e3,
             "anomalies": snap.anomalies,
+            "strategy": e.config.strategy,
+            "pnl_by_strategy": self.strategy_pnl().to_dict(orient="index"),
+            "taker_thresholds": (e.config.taker.to_dict() if e.config.strategy != "maker"
+                                 else None),
         }
 
     def plot(self, title: str | None = None):
@@ -158,8 +178,11 @@ def backtest(
     sample_ms: float = 100.0,
     hedge: HedgeParams | None = None,
     hedge_on: Sequence[tuple[str, str]] = (),
+    strategy: str = "maker",
+    taker: TakerParams | None = None,
 ) -> BacktestResult:
-    """Backtest a maker on recorded data, through the same engine as paper and live.
+    """Backtest a maker, a taker or both on recorded data, through the same engine as
+    paper and live.
 
     Parameters
     ----------
@@ -169,7 +192,8 @@ def backtest(
     quote : (venue, symbol)
         The instrument to quote.
     maker : MakerParams, optional
-        Strategy parameters (defaults: Avellaneda–Stoikov, stationary).
+        Maker parameters (default: ``MakerParams()``, stationary Avellaneda–Stoikov with
+        the defaults calibrated on the recorded BTCUSDT data).
     instruments : sequence of Instrument, optional
         Every stream's instrument (default: looked up from the files).
     risk : RiskLimits, optional
@@ -189,12 +213,17 @@ def backtest(
     hedge, hedge_on : optional
         Keep the net delta inside a band by taking liquidity on the cheapest of
         ``hedge_on`` (see :class:`EngineConfig`).
+    strategy : {"maker", "taker", "both"}
+        Who trades (see :mod:`workbench.strategies.combined`).
+    taker : TakerParams, optional
+        The taker's thresholds (default ``TakerParams()``).
 
     Returns
     -------
     BacktestResult
     """
     maker = maker or MakerParams()
+    taker = taker or TakerParams()
     is_files = isinstance(data, Sequence) and all(isinstance(p, (str, Path)) for p in data)
     if instruments is None:
         if not is_files:
@@ -207,11 +236,14 @@ def backtest(
         raise ValueError(f"{quote} is not among the data's streams "
                          f"{[i.key for i in instruments]}")
     hedge_instruments = [i for i in instruments if i.key in set(hedge_on)]
-    config = EngineConfig(instruments, quote, maker,
-                          risk or default_risk_limits(quoted, maker, hedge_instruments),
-                          SYNC_RULES, stack or StackParams(), orders or OrderManagerConfig(),
-                          hedge=hedge, hedge_on=tuple(hedge_on))
-    recorder = RunRecorder(quoted, sample_ns=int(sample_ms * 1e6), instruments=instruments)
+    limits = risk or default_risk_limits(quoted, maker, hedge_instruments,
+                                         taker if strategy != "maker" else None)
+    config = EngineConfig(instruments, quote, maker, limits, SYNC_RULES,
+                          stack or StackParams(), orders or OrderManagerConfig(),
+                          hedge=hedge, hedge_on=tuple(hedge_on), strategy=strategy,
+                          taker=taker)
+    recorder = StrategyRecorder(quoted, sample_ns=int(sample_ms * 1e6),
+                                instruments=instruments)
     journal = None
     if journal_path is not None:
         journal = SqliteJournal(journal_path, synchronous="OFF")

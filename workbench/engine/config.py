@@ -11,8 +11,10 @@ from workbench.core.instruments import Instrument
 from workbench.estimators.stack import StackParams
 from workbench.execution.orders.config import OrderManagerConfig
 from workbench.execution.risk.limits import RiskLimits
+from workbench.strategies.combined import STRATEGIES
 from workbench.strategies.hedger import HedgeParams
 from workbench.strategies.maker import MakerParams
+from workbench.strategies.taker import TakerParams
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,17 @@ class EngineConfig:
         When set, the signals are the quoted book's own mid and this fixed volatility
         (:class:`~workbench.estimators.book_mid.BookMidSignals`) instead of the estimator
         stack: what the compiled fast path quotes on.
+    strategy : {"maker", "taker", "both"}
+        Who trades the quoted instrument (:mod:`workbench.strategies.combined`): the
+        maker's quotes, the taker's marketable orders, or both on the same signals.
+    taker : TakerParams
+        The taker's thresholds and sizes, when ``strategy`` is ``"taker"`` or ``"both"``.
 
     Raises
     ------
     ValidationError
         If the quoted instrument is not among ``instruments``, a venue has no sync rule,
-        or the risk limits do not cover the quoted instrument.
+        the risk limits do not cover the quoted instrument, or ``strategy`` is unknown.
     """
 
     instruments: tuple[Instrument, ...]
@@ -69,8 +76,12 @@ class EngineConfig:
     hedge_on: tuple[tuple[str, str], ...] = ()
     hedge_fee_bps: float = 5.0
     constant_vol_per_sqrt_s: float | None = None
+    strategy: str = "maker"
+    taker: TakerParams = field(default_factory=TakerParams)
 
     def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValidationError(f"strategy must be one of {STRATEGIES}: {self.strategy!r}")
         keys = [i.key for i in self.instruments]
         if len(set(keys)) != len(keys):
             raise ValidationError("an instrument is listed twice")

@@ -57,6 +57,7 @@ from workbench.execution.orders.client_ids import ClientIds, new_namespace
 from workbench.execution.orders.manager import OrderManager
 from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
+from workbench.strategies.combined import strategy_targets
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
 from workbench.strategies.maker import QuoteCache
 from workbench.strategies.toxic_guard import ToxicGuard
@@ -410,8 +411,10 @@ class Engine:
                 top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
                                 ask[0] if ask else None, ask[1] if ask else 0)
                 position = self.portfolio.size_lots(self._quote_key)
-                self.targets = self._quotes.quote(signals, top, position, self.params,
-                                                  self.instrument, self.guard.update(signals))
+                self.targets = strategy_targets(self.config.strategy, self.config.taker,
+                                                self._quotes, signals, top, position,
+                                                self.params, self.instrument,
+                                                self.guard.update(signals))
             if self.targets is None:  # held: the resting quotes stay as they are
                 self.targets = no_quote(f"held: {self.quoting_reason}")
             else:

@@ -5,12 +5,15 @@ short one with calls. Candidates are the chain's options of that type whose expi
 in ``[min_days, max_days]``, whose mark IV is valid and which have an ask; the one with
 Black-76 delta closest to ``target_delta`` (by absolute value) is bought. The number of
 contracts offsets ``hedge_fraction`` of the inventory's delta, capped by the premium
-budget (at the best ask) and rounded down to the venue's contract step.
+budget and rounded down to the venue's contract step.
 
 Delta accounting for coin-margined options paid in coin: each contract adds its forward
-delta and removes its coin premium, i.e. ``delta - price_coin`` (see
-:func:`workbench.options.black76.coin_delta`). Gamma (per USD) and vega (USD per vol
-point) are Deribit-convention greeks at the mark IV.
+delta and removes the coin actually paid for it. The hedge buys at the best ask, so the
+per-contract coin delta is ``delta - best_ask_coin`` (not ``delta - mark_coin``, the
+holder's delta of :func:`workbench.options.black76.coin_delta`, which assumes the premium
+was paid at the mark): size, budget and the resulting portfolio delta all use the price
+paid. Delta, gamma (per USD) and vega (USD per vol point) are Deribit-convention greeks
+at the mark IV.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core import ValidationError
-from workbench.options.black76 import coin_price, deribit_greeks
+from workbench.options.black76 import deribit_greeks
 
 NS_PER_DAY = 86_400 * 10**9
 
@@ -82,7 +85,7 @@ class OptionHedge:
     premium_coin : float
         Premium paid at the best ask, coin.
     option_delta : float
-        Per-contract coin delta (``delta - price_coin``).
+        Per-contract coin delta as bought (``delta - best_ask_coin``).
     portfolio_delta_base, portfolio_gamma_per_usd, portfolio_vega_usd : float
         Inventory plus options: delta in coin, gamma per USD, vega in USD per vol point.
     reason : str
@@ -140,9 +143,12 @@ def choose_option_hedge(
     greeks = deribit_greeks(*args)
     i = int(np.argmin(np.abs(np.abs(greeks.delta) - params.target_delta)))
     row = cands.iloc[i]
-    delta_coin = float(greeks.delta[i] - coin_price(*(a.iloc[i] for a in args)))
+    ask_coin = float(row["best_ask_coin"])
+    delta_coin = float(greeks.delta[i]) - ask_coin
+    if delta_coin * inventory_base >= 0:
+        return None, f"no-hedge:{row.instrument_name} at its ask does not offset the inventory"
     needed = params.hedge_fraction * abs(inventory_base) / abs(delta_coin)
-    affordable = params.premium_budget_coin / float(row["best_ask_coin"])
+    affordable = params.premium_budget_coin / ask_coin
     steps = math.floor(min(needed, affordable) / params.contract_step + 1e-9)
     contracts = round(steps * params.contract_step, 12)
     if contracts <= 0:
@@ -158,7 +164,7 @@ def choose_option_hedge(
     hedge = OptionHedge(
         instrument_name=str(row.instrument_name),
         contracts=contracts,
-        premium_coin=contracts * float(row["best_ask_coin"]),
+        premium_coin=contracts * ask_coin,
         option_delta=delta_coin,
         portfolio_delta_base=inventory_base + contracts * delta_coin,
         portfolio_gamma_per_usd=contracts * float(greeks.gamma[i]),

@@ -5,15 +5,26 @@ CARA risk aversion ``γ``, inventory ``q ∈ {-Q, …, Q}`` in quote units.
 
 Exact solution. With ``α = k·γ·σ²/2``, ``β = k·μ`` and ``η = A·(1 + γ/k)^-(1 + k/γ)``,
 let ``M`` be the tridiagonal matrix with ``M[q, q] = α·q² - β·q`` and ``-η`` beside the
-diagonal. Then ``v(t) = exp(-M·(T - t))·1`` and
+diagonal. Then ``v(τ) = exp(-M·τ)·1`` at time ``τ = T - t`` to the horizon and
 
-* ``δ^b(t, q) = (1/k)·ln(v_q / v_{q+1}) + (1/γ)·ln(1 + γ/k)``  (no bid at ``q = Q``)
-* ``δ^a(t, q) = (1/k)·ln(v_q / v_{q-1}) + (1/γ)·ln(1 + γ/k)``  (no ask at ``q = -Q``)
+* ``δ^b(τ, q) = (1/k)·ln(v_q / v_{q+1}) + (1/γ)·ln(1 + γ/k)``  (no bid at ``q = Q``)
+* ``δ^a(τ, q) = (1/k)·ln(v_q / v_{q-1}) + (1/γ)·ln(1 + γ/k)``  (no ask at ``q = -Q``)
 
-are the distances of the bid below and the ask above the mid. ``M`` is symmetric, so one
-eigen-decomposition gives ``v`` at every time of a grid for the price of a matrix product;
-the common factor ``exp(-λ_min·τ)`` is taken out so that nothing overflows on long
-horizons, and the quotes depend only on ratios of ``v``.
+are the distances of the bid below and the ask above the mid.
+
+At the scale of BTC (σ of several USD/√s, ``Q`` in the tens) the entries of ``v`` span
+hundreds of orders of magnitude: an eigen-decomposition computes the small ones with an
+absolute error of the largest, so their logarithms come out wrong or NaN. Everything is
+therefore computed in log space, on numbers that are never subtracted. ``-M`` has
+non-negative entries off the diagonal, so ``N = c·I - M`` with ``c = max_q M[q, q]`` is
+entrywise non-negative and ``exp(-M·h) = exp(-c·h)·exp(N·h)``: the Taylor series of
+``exp(N·δ)`` on a step ``δ = h / 2^s`` with ``‖N·δ‖ ≤ 1/2``, then ``s`` squarings, are
+sums of positive terms only, each kept as its logarithm (products of log-matrices
+in blocks scaled to their maxima, :func:`log_matmul`). Every entry of ``exp(-M·h)``
+comes out with a small *relative* error (Xue & Ye 2013 on exponentials of essentially
+non-negative matrices), however small it is. The table then steps ``v`` from one grid
+time to the next with that one matrix, and copies the last row once ``v`` (up to a
+common factor) stops changing: far from the horizon the quotes are stationary.
 
 Asymptotic approximation (Guéant 2017), valid far from the horizon, with
 ``ξ = sqrt(σ²·γ / (2·k·A) · (1 + γ/k)^(1 + k/γ))``:
@@ -32,7 +43,17 @@ import numpy as np
 from workbench.core import ValidationError
 from workbench.quoting.params import GLFTParams
 
-_ROWS_PER_BLOCK = 64
+#: Columns of one block of a log-space matrix product (one BLAS product each).
+_BLOCK = 16
+#: Where the finite log entries of a block's row and column span more than this in all,
+#: the block's largest product could underflow: such entries are summed exactly.
+_SAFE_SPAN = 700.0
+#: Taylor terms of ``exp(N·δ)``; with ``‖N·δ‖ <= 1/2`` and the step cut into at least
+#: ``20·(2Q + 1)`` pieces ``δ``, the terms left out change no entry by a relative 1e-16.
+_TAYLOR_TERMS = 34
+#: Successive grid rows of ``ln v`` closer than this (after removing their common
+#: level) are stationary.
+_STATIONARY_TOL = 1e-12
 
 
 def _eta(p: GLFTParams) -> float:
@@ -45,15 +66,116 @@ def base_offset_price(gamma: float, k_per_price: float) -> float:
     return math.log1p(gamma / k_per_price) / gamma
 
 
-def generator_matrix(p: GLFTParams) -> np.ndarray:
-    """The tridiagonal matrix ``M`` of the linear system ``v' = M·v``, rows ``q = -Q…Q``."""
+def _diagonal(p: GLFTParams) -> np.ndarray:
     q = np.arange(-p.max_inventory_units, p.max_inventory_units + 1, dtype=np.float64)
     alpha = 0.5 * p.k_per_price * p.gamma * p.sigma_price_per_sqrt_s**2
-    beta = p.k_per_price * p.drift_price_per_s
+    return alpha * q**2 - p.k_per_price * p.drift_price_per_s * q
+
+
+def generator_matrix(p: GLFTParams) -> np.ndarray:
+    """The tridiagonal matrix ``M`` of the linear system ``v' = -M·v``, rows ``q = -Q…Q``."""
+    off = np.full(2 * p.max_inventory_units, -_eta(p))
+    return np.diag(_diagonal(p)) + np.diag(off, 1) + np.diag(off, -1)
+
+
+def log_matmul(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
+    """``ln(A·B)`` from ``ln A`` and ``ln B`` of non-negative matrices (``-inf`` for 0).
+
+    The inner index is cut into blocks of :data:`_BLOCK`; within a block each row of
+    ``ln A`` and each column of ``ln B`` is shifted by its largest finite entry, so the
+    block is one BLAS product of numbers in ``[0, 1]`` whose largest term is at least
+    ``exp(-(span_row + span_col))``, the spans of the finite entries. Where that sum of
+    spans exceeds :data:`_SAFE_SPAN` the largest term could underflow: those entries are
+    summed exactly in log space instead. The blocks are added on the scale of the
+    largest. Nothing overflows and, since no term is subtracted, every entry keeps a
+    small relative error.
+    """
+    parts = []
+    for k0 in range(0, log_a.shape[1], _BLOCK):
+        a, b = log_a[:, k0 : k0 + _BLOCK], log_b[k0 : k0 + _BLOCK]
+        a_max, a_min = _finite_max_min(a, axis=1)
+        b_max, b_min = _finite_max_min(b, axis=0)
+        with np.errstate(divide="ignore"):
+            part = np.log(np.exp(a - a_max[:, None]) @ np.exp(b - b_max[None, :]))
+        part += a_max[:, None]
+        part += b_max[None, :]
+        rows, cols = np.nonzero((a_max - a_min)[:, None] + (b_max - b_min)[None, :]
+                                > _SAFE_SPAN)
+        if rows.size:
+            part[rows, cols] = _log_sum(a[rows] + b[:, cols].T, axis=1)
+        parts.append(part)
+    return _log_sum(np.stack(parts), axis=0)
+
+
+def _finite_max_min(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Largest and smallest finite entries along ``axis`` (0 and 0 where none is)."""
+    finite = np.isfinite(x)
+    hi = np.where(finite, x, -np.inf).max(axis=axis)
+    lo = np.where(finite, x, np.inf).min(axis=axis)
+    none = ~np.isfinite(hi)
+    hi[none] = 0.0
+    lo[none] = 0.0
+    return hi, lo
+
+
+def _log_sum(terms: np.ndarray, axis: int) -> np.ndarray:
+    """``ln Σ exp(terms)`` along ``axis``; ``-inf`` where every term is."""
+    top = terms.max(axis=axis, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    with np.errstate(divide="ignore"):
+        return np.log(np.exp(terms - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
+
+
+def log_propagator(p: GLFTParams, tau_s: float) -> np.ndarray:
+    """``ln exp(-M·τ)`` entrywise, each entry to a small relative error (``-inf``: none).
+
+    Parameters
+    ----------
+    p : GLFTParams
+        Model.
+    tau_s : float
+        Time step ``τ``, seconds, finite and >= 0.
+
+    Raises
+    ------
+    ValidationError
+        If ``tau_s`` is negative or not finite.
+    """
+    if not (math.isfinite(tau_s) and tau_s >= 0):
+        raise ValidationError(f"GLFT time step must be finite and >= 0: {tau_s!r}")
+    d = _diagonal(p)
+    n = d.size
+    if tau_s == 0:
+        out = np.full((n, n), -np.inf)
+        np.fill_diagonal(out, 0.0)
+        return out
     eta = _eta(p)
-    m = np.diag(alpha * q**2 - beta * q)
-    off = np.full(q.size - 1, -eta)
-    return m + np.diag(off, 1) + np.diag(off, -1)
+    shift = float(d.max())
+    norm = shift - float(d.min()) + 2.0 * eta  # ‖N‖∞, N = shift·I - M >= 0
+    squarings = max(math.ceil(math.log2(max(2.0 * norm * tau_s, 1.0))),
+                    math.ceil(math.log2(20 * n)))
+    step = tau_s / 2.0**squarings
+    with np.errstate(divide="ignore"):
+        log_diag = np.log((shift - d) * step)
+    log_off = math.log(eta * step)
+    term = np.full((n, n), -np.inf)
+    np.fill_diagonal(term, 0.0)
+    total = term.copy()
+    for j in range(1, _TAYLOR_TERMS + 1):  # term_j = term_{j-1}·(N·δ) / j, tridiagonal
+        nxt = term + log_diag[None, :]
+        np.logaddexp(nxt[:, 1:], term[:, :-1] + log_off, out=nxt[:, 1:])
+        np.logaddexp(nxt[:, :-1], term[:, 1:] + log_off, out=nxt[:, :-1])
+        nxt -= math.log(j)
+        term = nxt
+        np.logaddexp(total, term, out=total)
+    total -= shift * step
+    for _ in range(squarings):
+        total = log_matmul(total, total)
+    return total
+
+
+def _log_matvec(log_p: np.ndarray, log_v: np.ndarray) -> np.ndarray:
+    return _log_sum(log_p + log_v[None, :], axis=1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +214,10 @@ class GLFTTable:
 def exact_table(p: GLFTParams, n_times: int = 1441) -> GLFTTable:
     """Precompute the exact quotes on ``n_times`` evenly spaced times to the horizon.
 
+    ``ln v`` is stepped from ``τ = 0`` with one propagator ``exp(-M·h)`` over the grid step
+    ``h`` (:func:`log_propagator`); once a step leaves it unchanged up to a common level
+    the remaining rows are that stationary row.
+
     Parameters
     ----------
     p : GLFTParams
@@ -102,34 +228,47 @@ def exact_table(p: GLFTParams, n_times: int = 1441) -> GLFTTable:
     Returns
     -------
     GLFTTable
+        Every entry finite except the unquoted sides (``q = ±Q``).
 
     Raises
     ------
     ValidationError
         If ``n_times < 2``.
     """
-    if n_times < 2:
-        raise ValidationError(f"n_times must be >= 2: {n_times!r}")
-    tau_s = np.linspace(0.0, p.horizon_s, n_times)
-    log_v = log_v_exact(p, tau_s)
+    if isinstance(n_times, bool) or not isinstance(n_times, int) or n_times < 2:
+        raise ValidationError(f"n_times must be an int >= 2: {n_times!r}")
+    h = p.horizon_s / (n_times - 1)
+    tau_s = h * np.arange(n_times)
+    log_p = log_propagator(p, h)
+    log_v = np.empty((n_times, 2 * p.max_inventory_units + 1))
+    log_v[0] = 0.0
+    for i in range(1, n_times):
+        row = _log_matvec(log_p, log_v[i - 1])
+        row -= row.max()
+        log_v[i] = row
+        if np.max(np.abs(row - log_v[i - 1])) <= _STATIONARY_TOL * (1.0 + np.abs(row).max()):
+            log_v[i + 1 :] = row
+            break
     return _table_from_log_v(p, tau_s, log_v)
 
 
 def log_v_exact(p: GLFTParams, tau_s: np.ndarray) -> np.ndarray:
     """``ln v(τ)`` up to an additive function of ``τ`` alone, shape ``(len(τ), 2Q + 1)``.
 
-    The missing term is ``-λ_min·τ``; it cancels in every quote.
+    Each time gets its own propagator (:func:`log_propagator`); each row is shifted so
+    that its largest entry is 0.
+
+    Raises
+    ------
+    ValidationError
+        If a time is negative or not finite.
     """
-    lam, u = np.linalg.eigh(generator_matrix(p))
-    c = u.sum(axis=0)  # U^T · 1
-    weights = np.exp(-np.outer(np.asarray(tau_s, dtype=np.float64), lam - lam[0])) * c
-    v_scaled = np.empty_like(weights)
-    # Row blocks small enough that each product stays on one BLAS thread: a single large
-    # product is multi-threaded and slows down by 10-30x when another process holds a core.
-    ut = u.T
-    for i in range(0, weights.shape[0], _ROWS_PER_BLOCK):
-        np.matmul(weights[i : i + _ROWS_PER_BLOCK], ut, out=v_scaled[i : i + _ROWS_PER_BLOCK])
-    return np.log(v_scaled)
+    tau_s = np.atleast_1d(np.asarray(tau_s, dtype=np.float64))
+    out = np.empty((tau_s.size, 2 * p.max_inventory_units + 1))
+    for i, tau in enumerate(tau_s):
+        row = _log_sum(log_propagator(p, float(tau)), axis=1)
+        out[i] = row - row.max()
+    return out
 
 
 def _table_from_log_v(p: GLFTParams, tau_s: np.ndarray, log_v: np.ndarray) -> GLFTTable:

@@ -7,9 +7,21 @@ where a positive number is needed). :class:`ParamsIO` gives them ``to_dict``/``f
 nested parameter objects are written as nested mappings.
 
 Conventions: inventory ``q`` in the models is counted in *quote units* (one quote unit is
-one order of the maker's base size); ``gamma`` is the CARA risk aversion per quote
-currency of wealth per quote unit; ``k_per_price`` is the decay of the fill intensity
-``A·exp(-k·δ)`` per unit of price distance ``δ``; ``a_per_s`` is its level in fills/s.
+``MakerParams.unit_lots`` lots, one order of the maker's base size); ``gamma`` is the CARA
+risk aversion per quote currency of wealth per quote unit; ``k_per_price`` is the decay of
+the fill intensity ``A·exp(-k·δ)`` per unit of price distance ``δ``; ``a_per_s`` is its
+level, fills of a whole unit per second and per side.
+
+Defaults are real units for Binance USD-M BTCUSDT (lots of 0.001 BTC, one lot a unit),
+from :mod:`workbench.quoting.calibration` on the recorded data (2024-07-18/19 and
+2024-08-08, 823 s, 1,277 aggressive orders one tick or more beyond the touch):
+``A = 0.891 /s`` per side, ``k = 0.743 /USD``, ``σ = 8.80e-5 /√s`` (49% a year, 5.54
+USD/√s at the 63,000 USD mean mid), and ``γ`` such that at the default 100-lot position
+limit the skew equals the half-spread. The quotes are then about 1.35 USD either side of
+the mid (a spread of 0.43 bps) and one lot moves them by 1% of the half-spread. On another
+instrument or unit size, calibrate: ``γ`` per unit grows with ``unit_lots`` (linearly for
+a fixed risk per unit of base asset; see :mod:`workbench.quoting.calibration` for the skew
+rule's scaling), ``A`` falls with it (fewer orders fill a whole unit).
 """
 
 from __future__ import annotations
@@ -152,11 +164,14 @@ class ASParams(ParamsIO):
     Parameters
     ----------
     gamma : float
-        Risk aversion, per quote currency per quote unit; > 0.
+        Risk aversion, per quote currency per quote unit; > 0. Default: the skew
+        ``q·γσ²τ`` equals the half-spread at 100 units (σ = 5.54 USD/√s, τ = 60 s).
     k_per_price : float
         Decay of the fill intensity with distance from the mid, per unit of price; > 0.
+        Default: Poisson fit of BTCUSDT order depths, 0.743 ± 0.026 per USD.
     a_per_s : float
-        Fill intensity at zero distance, fills per second; > 0.
+        Fill intensity at zero distance, fills per second per side; > 0. Default: the
+        same fit, 0.891 ± 0.025 /s.
     horizon_s : float
         Time to the horizon. ``mode="stationary"``: the rolling window used for ``T - t``
         at every instant (24/7 markets). ``mode="finite"``: the session length; > 0.
@@ -164,9 +179,9 @@ class ASParams(ParamsIO):
         Rolling-window or fixed-horizon variant.
     """
 
-    gamma: float = 0.1
-    k_per_price: float = 1.5
-    a_per_s: float = 140.0
+    gamma: float = 7.34e-6
+    k_per_price: float = 0.743
+    a_per_s: float = 0.891
     horizon_s: float = 60.0
     mode: str = "stationary"
 
@@ -182,26 +197,31 @@ class GLFTParams(ParamsIO):
     Parameters
     ----------
     gamma : float
-        Risk aversion, per quote currency per quote unit; > 0.
+        Risk aversion, per quote currency per quote unit; > 0. Default: Guéant's skew
+        step ``ξ`` times 100 units equals the half-spread.
     k_per_price : float
-        Fill-intensity decay per unit of price; > 0.
+        Fill-intensity decay per unit of price; > 0. Default as :class:`ASParams`.
     a_per_s : float
-        Fill intensity at zero distance, per second; > 0.
+        Fill intensity at zero distance, per second per side; > 0. Default as
+        :class:`ASParams`.
     sigma_price_per_sqrt_s : float
-        Volatility of the mid in price units per square root of a second; > 0.
+        Volatility of the mid in price units per square root of a second; > 0 (the
+        exact table's; the maker takes it live from the Signals). Default: realised
+        1-second variance of the recorded BTCUSDT mid, 5.54 USD/√s.
     max_inventory_units : int
-        Inventory bound ``Q`` in quote units: ``|q| <= Q``; >= 1.
+        Inventory bound ``Q`` in quote units: ``|q| <= Q``; >= 1. Default: the default
+        position limit of 100 lots.
     horizon_s : float
         Horizon ``T`` of the finite-horizon problem, seconds; > 0.
     drift_price_per_s : float
         Drift ``μ`` of the mid, price units per second (0 for the driftless model).
     """
 
-    gamma: float = 0.01
-    k_per_price: float = 0.3
-    a_per_s: float = 0.9
-    sigma_price_per_sqrt_s: float = 0.3
-    max_inventory_units: int = 50
+    gamma: float = 2.90e-6
+    k_per_price: float = 0.743
+    a_per_s: float = 0.891
+    sigma_price_per_sqrt_s: float = 5.54
+    max_inventory_units: int = 100
     horizon_s: float = 86_400.0
     drift_price_per_s: float = 0.0
 

@@ -21,7 +21,7 @@ import dataclasses
 import math
 from functools import cached_property
 
-from workbench.core import Instrument, Side, ValidationError
+from workbench.core import Instrument, InstrumentKind, Side, ValidationError
 from workbench.estimators.signals import Signals
 from workbench.quoting.avellaneda_stoikov import clamp_quote_ticks
 from workbench.quoting.glft import approx_scale_price, base_offset_price
@@ -33,7 +33,14 @@ from workbench.quoting.inventory import (
     saturating_skew_price,
     spacing_ticks_from_bps,
 )
-from workbench.quoting.params import ASParams, GLFTParams, ParamsIO, check_choice, check_positive
+from workbench.quoting.params import (
+    ASParams,
+    GLFTParams,
+    ParamsIO,
+    check_choice,
+    check_non_negative,
+    check_positive,
+)
 from workbench.strategies.toxic_guard import (
     GuardAction,
     GuardDecisions,
@@ -71,6 +78,16 @@ class MakerParams(ParamsIO):
         otherwise.
     unit_lots : int
         Lots in one model quote unit: the model's inventory is ``position / unit_lots``.
+        The default models are calibrated for one lot of Binance USD-M BTCUSDT (0.001
+        BTC); ``γ`` per unit grows and ``A`` falls with the unit (see
+        :mod:`workbench.quoting.calibration`).
+    unit_base : float
+        Base-asset (coin) amount of one quote unit, or 0 to count units of
+        ``unit_lots`` lots. When set, inventory is valued in coin before it is divided
+        by the unit: ``lots·lot_size`` on linear instruments, ``lots·contract_value /
+        fair_mid`` on inverse (COIN-M) ones, whose lots are contracts of a fixed quote
+        value; the same model parameters then carry the same coin risk at every price
+        and on every venue. See :func:`inventory_units`.
     inventory, ladder, guard : InventoryParams, LadderParams, GuardParams
         The policies.
     """
@@ -80,6 +97,7 @@ class MakerParams(ParamsIO):
     glft_params: GLFTParams = dataclasses.field(default_factory=GLFTParams)
     session_end_ns: int = 0
     unit_lots: int = 1
+    unit_base: float = 0.0
     inventory: InventoryParams = dataclasses.field(default_factory=InventoryParams)
     ladder: LadderParams = dataclasses.field(default_factory=LadderParams)
     guard: GuardParams = dataclasses.field(default_factory=GuardParams)
@@ -87,6 +105,7 @@ class MakerParams(ParamsIO):
     def __post_init__(self) -> None:
         check_choice(self, "model", MODELS)
         check_positive(self, "unit_lots")
+        check_non_negative(self, "unit_base")
         if self.model == "as" and self.as_params.mode == "finite" and self.session_end_ns <= 0:
             raise ValidationError("MakerParams.session_end_ns is needed for a finite AS horizon")
 
@@ -119,6 +138,30 @@ def _model_skew_half(
     xi = approx_scale_price(gamma, g.k_per_price, g.a_per_s, sigma)
     tilt = g.drift_price_per_s / (gamma * sigma * sigma)
     return (q_units - tilt) * xi, base_half + 0.5 * xi
+
+
+def inventory_units(position_lots: int, params: MakerParams, instrument: Instrument,
+                    mid_price: float) -> float:
+    """The model's inventory ``q``: the position beyond the target (and dead band), in
+    quote units.
+
+    With ``params.unit_base == 0`` a unit is ``unit_lots`` lots. With ``unit_base > 0``
+    the lots are valued in the base asset first, at ``mid_price`` on inverse contracts
+    (``lots·contract_value / mid``: a contract's coin value falls as the price rises),
+    and divided by ``unit_base``.
+    """
+    inv = params.inventory
+    if inv.dead_band_lots:
+        lots = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots)
+    else:
+        lots = position_lots - inv.target_lots
+    if params.unit_base == 0:
+        return lots / params.unit_lots
+    if instrument.kind is InstrumentKind.INVERSE_PERP:
+        base = lots * float(instrument.contract_value) / mid_price
+    else:
+        base = lots * instrument.lot_size_float
+    return base / params.unit_base
 
 
 def quote(
@@ -162,11 +205,7 @@ def quote(
     if not (0.0 < mid < _INF and 0.0 < vol < _INF):
         return no_quote("no-quote:fair mid or volatility not finite and positive")
     inv = params.inventory
-    if inv.dead_band_lots:
-        q_units = dead_band_units(position_lots, inv.target_lots, inv.dead_band_lots)
-    else:
-        q_units = position_lots - inv.target_lots
-    q_units /= params.unit_lots
+    q_units = inventory_units(position_lots, params, instrument, mid)
     model = _model_skew_half(params, q_units, mid * vol, signals.ts_ns)
     if type(model) is str:
         return no_quote(model)

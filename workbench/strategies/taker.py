@@ -10,7 +10,8 @@ With ``require_agreement`` all three must point the same way. A trade is taken w
 predicted move exceeds ``fee_bps + half_spread_bps + margin_bps``; its size grows with the
 edge beyond that cost (``base_size_lots`` per ``edge_per_size_bps``, at most
 ``max_size_lots``), shrinks linearly as the position approaches its limit in the trade's
-direction, and is cut at the limit. Same interface as :func:`workbench.strategies.maker.quote`.
+direction (rounded up, so a one-lot take is not blocked before the limit), and is cut at
+the limit. Same interface as :func:`workbench.strategies.maker.quote`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,28 @@ from workbench.strategies.types import TakerOrder, TargetQuotes, TopOfBook, book
 
 @dataclasses.dataclass(frozen=True)
 class TakerParams(ParamsIO):
-    """Parameters of :func:`take` (all ``*_bps`` in basis points of the book mid)."""
+    """Parameters of :func:`take` (all ``*_bps`` in basis points of the book mid).
 
-    fee_bps: float = 4.0
+    Parameters
+    ----------
+    fee_bps : float
+        Taker fee the move must pay; default Binance USD-M's regular tier, 5 bps.
+    margin_bps : float
+        Edge wanted beyond fee and half spread.
+    imbalance_bps : float
+        Predicted move for a mean flow (book imbalance, OFI, trade imbalance) of 1.
+    toxicity_bps : float
+        Predicted move for ``toxicity_ask - toxicity_bid`` of 1.
+    require_agreement : bool
+        Trade only when deviation, flow and toxicity all point the same way.
+    base_size_lots, edge_per_size_bps, max_size_lots : int, float, int
+        ``base_size_lots`` per ``edge_per_size_bps`` of edge beyond the cost, at most
+        ``max_size_lots``.
+    max_long_lots, max_short_lots : int
+        Position limits of the taker's own trades.
+    """
+
+    fee_bps: float = 5.0
     margin_bps: float = 1.0
     imbalance_bps: float = 5.0
     toxicity_bps: float = 5.0
@@ -111,11 +131,12 @@ def take_size_lots(edge_bps: float, signed_position_lots: int, side: Side, p: Ta
 
     ``signed_position_lots`` is positive when the trade adds to the position. The size is
     ``base · ceil(edge / edge_per_size)`` capped at ``max_size_lots``, times the remaining
-    fraction of the limit when adding to a position, and never beyond the limit.
+    fraction of the limit when adding to a position (rounded up), and never beyond the
+    limit.
     """
     limit = p.max_long_lots if side is Side.BUY else p.max_short_lots
     room = limit - signed_position_lots
     size = min(p.max_size_lots, p.base_size_lots * math.ceil(edge_bps / p.edge_per_size_bps))
     if signed_position_lots > 0:
-        size = math.floor(size * max(0.0, 1.0 - signed_position_lots / limit))
+        size = math.ceil(size * max(0.0, 1.0 - signed_position_lots / limit) - 1e-9)
     return max(0, min(size, room))

@@ -35,17 +35,31 @@ def _expected(bid_price: float, ask_price: float, bb: int, ba: int) -> tuple[int
     return (bid if bid is not None else -1), (ask if ask is not None else -1)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_glft_quotes_are_gueant_closed_form_on_the_tick_grid(seed):
-    p = FastParams(gamma=0.05, k_per_price=0.8, a_per_s=1.3)
+@pytest.mark.parametrize("seed, drift", [(0, 0.0), (1, 0.0), (2, 0.02), (3, -0.05)])
+def test_glft_quotes_are_gueant_closed_form_on_the_tick_grid(seed, drift):
+    p = FastParams(gamma=0.05, k_per_price=0.8, a_per_s=1.3, drift_price_per_s=drift)
     fp, ip = p.packed()
     moved = 0
     for mid, q, sigma, bb, ba in _states(seed):
-        d_bid, d_ask = approx_offsets(q, p.gamma, p.k_per_price, p.a_per_s, mid * sigma)
+        d_bid, d_ask = approx_offsets(q, p.gamma, p.k_per_price, p.a_per_s, mid * sigma, drift)
         want = _expected(mid - d_bid, mid + d_ask, bb, ba)
         assert quote_ticks(mid, q, sigma, bb, ba, fp, ip, TICK) == want
         moved += want[0] < bb - 1
     assert moved > 10  # most states quote away from the touch, so the model decides
+
+
+def test_drift_leans_the_calibrated_quotes():
+    """The defaults at 70% a year with a drift of 18 USD an hour: the quotes lean up by
+    μ/(γσ²) units of inventory times ξ, 0.55 USD."""
+    mid, sigma, bb, ba = 61_000.05, 1.25e-4, 610_000, 610_001
+    flat = FastParams()
+    lean = FastParams(drift_price_per_s=5e-3)
+    d_bid, d_ask = approx_offsets(0.0, lean.gamma, lean.k_per_price, lean.a_per_s,
+                                  mid * sigma, 5e-3)
+    got = quote_ticks(mid, 0.0, sigma, bb, ba, *lean.packed(), TICK)
+    assert got == _expected(mid - d_bid, mid + d_ask, bb, ba)
+    base = quote_ticks(mid, 0.0, sigma, bb, ba, *flat.packed(), TICK)
+    assert got[0] - base[0] in (5, 6) and got[1] - base[1] in (5, 6)
 
 
 def test_avellaneda_stoikov_and_capped_skew_quotes():

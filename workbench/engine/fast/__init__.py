@@ -1,10 +1,12 @@
-"""The compiled fast path: flat event arrays, a numba maker backtest, its Python twin.
+"""The compiled fast path: flat event arrays, a numba maker and taker backtest, its Python
+twin.
 
 * :mod:`~workbench.engine.fast.events`: EventTables to one flat array per stream, and to
   hftbacktest's input format;
 * :mod:`~workbench.engine.fast.kernel`: the numba kernel's loop and its rules, with its
   exchange side (:mod:`~workbench.engine.fast.exchange`), its maker and order manager
-  (:mod:`~workbench.engine.fast.maker`) and its memory (:mod:`~workbench.engine.fast.tables`);
+  (:mod:`~workbench.engine.fast.maker`), its taker (:mod:`~workbench.engine.fast.taker`)
+  and its memory (:mod:`~workbench.engine.fast.tables`);
   :func:`run_fast` runs it, :func:`run_reference` runs the plain-Python twin
   (:mod:`~workbench.engine.fast.reference`);
 * :mod:`~workbench.engine.fast.synthetic`: a seeded BTCUSDT-like stream;

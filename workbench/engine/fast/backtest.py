@@ -93,7 +93,7 @@ def run_fast(events: np.ndarray, instrument: Instrument, params: FastParams) -> 
         raise RuntimeError(f"fast backtest stopped: {ERRORS[int(error)]}")
     fills = np.empty(len(fills_f), dtype=FILL_DTYPE)
     for j, name in enumerate(("exch_ts_ns", "local_ts_ns", "order_id", "side", "price_ticks",
-                              "size_lots", "maker")):
+                              "size_lots", "maker", "ioc")):
         fills[name] = fills_i[:, j]
     fills["fee"] = fills_f
     records = np.empty(len(rec_f), dtype=RECORD_DTYPE)

@@ -23,6 +23,7 @@ from workbench.engine.fast.params import (
 )
 from workbench.engine.fast.tables import (
     CMD_CANCEL,
+    CMD_IOC,
     E_AHEAD,
     E_ID,
     E_LEAVES,
@@ -93,8 +94,8 @@ def next_row(ev: np.ndarray, i: int, flag: int) -> int:
 
 
 @njit(cache=True)
-def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, fp, ip,
-          tick_size: float, lot_size: float, fills_i, fills_f, rq, st) -> None:
+def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, ioc: bool, fp,
+          ip, tick_size: float, lot_size: float, fills_i, fills_f, rq, st) -> None:
     """Record an execution and send its report."""
     f = st[S_N_FILLS]
     bps = fp[F_MAKER_BPS] if maker else fp[F_TAKER_BPS]
@@ -105,6 +106,7 @@ def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, fp, ip
     fills_i[f, 4] = price
     fills_i[f, 5] = qty
     fills_i[f, 6] = 1 if maker else 0
+    fills_i[f, 7] = 1 if ioc else 0
     fills_f[f, 0] = float(price * qty) * (tick_size * lot_size) * bps * 1e-4
     st[S_N_FILLS] = f + 1
     push(rq, st, S_RQ_HEAD, S_RQ_TAIL, ERR_REPORTS, t + ip[I_RESPONSE_NS], REP_FILL, oid, f,
@@ -143,8 +145,8 @@ def _exch_trade(t: int, aggressor: int, price: int, volume: int, ex, fp, ip, tic
             qty = min(leaves, volume)
         if qty > 0:
             volume -= qty
-            _fill(t, ex[k, E_ID], side, p, qty, True, fp, ip, tick_size, lot_size, fills_i,
-                  fills_f, rq, st)
+            _fill(t, ex[k, E_ID], side, p, qty, True, False, fp, ip, tick_size, lot_size,
+                  fills_i, fills_f, rq, st)
         if qty == leaves:
             remove_row(ex, st, k, S_EX_N)
         else:
@@ -190,8 +192,8 @@ def _exch_cross(t: int, side: int, bid, ask, taken_bid, taken_ask, bbo, base, ex
                 break
             level += side
         if got > 0:
-            _fill(t, ex[k, E_ID], side, p, got, True, fp, ip, tick_size, lot_size, fills_i,
-                  fills_f, rq, st)
+            _fill(t, ex[k, E_ID], side, p, got, True, False, fp, ip, tick_size, lot_size,
+                  fills_i, fills_f, rq, st)
         if got == need:
             remove_row(ex, st, k, S_EX_N)
         else:
@@ -262,7 +264,8 @@ def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
     if not st[S_SYNCED]:
         push(rq, st, S_RQ_HEAD, S_RQ_TAIL, ERR_REPORTS, reply_t, REP_REJECT, oid, -1, 0, 0)
         return
-    if ip[I_POST_ONLY] and best >= 0:
+    ioc = kind == CMD_IOC
+    if ip[I_POST_ONLY] and not ioc and best >= 0:
         level = best
         while (p - level) * side >= 0:
             if _at(opp, level, base) > _at(taken, level, base):
@@ -271,7 +274,7 @@ def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
                 return
             level += side
     push(rq, st, S_RQ_HEAD, S_RQ_TAIL, ERR_REPORTS, reply_t, REP_ACK, oid, -1, 0, 0)
-    if not ip[I_POST_ONLY] and best >= 0:
+    if (ioc or not ip[I_POST_ONLY]) and best >= 0:
         level = best
         while qty > 0 and (p - level) * side >= 0:
             j = level - base
@@ -279,11 +282,14 @@ def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
                 used = min(opp[j] - taken[j], qty)
                 taken[j] += used
                 qty -= used
-                _fill(t, oid, side, level, used, False, fp, ip, tick_size, lot_size,
+                _fill(t, oid, side, level, used, False, ioc, fp, ip, tick_size, lot_size,
                       fills_i, fills_f, rq, st)
             level += side
         if qty == 0:
             return
+    if ioc:  # what it could not take is cancelled
+        push(rq, st, S_RQ_HEAD, S_RQ_TAIL, ERR_REPORTS, reply_t, REP_CANCELED, oid, -1, 0, 0)
+        return
     n = st[S_EX_N]
     if n >= ORDER_CAPACITY:
         st[S_ERROR] = ERR_EXCHANGE_ORDERS

@@ -1,4 +1,4 @@
-"""The compiled backtest: a GLFT / Avellaneda–Stoikov maker over an event array.
+"""The compiled backtest: a GLFT / Avellaneda–Stoikov maker and a taker over an event array.
 
 The rules below are those of the Python pieces the engine assembles (the simulated
 exchange of :mod:`workbench.execution.sim` with :class:`ConservativeQueue`, the maker of
@@ -39,6 +39,8 @@ until a message with a clear only (a sequence gap).
   the opposite best reached get ``ahead = 0`` and fill, best first, from the opposite
   levels up to their price (each level's size minus what we took there). Liquidity we
   take is remembered per level until a message updates that level (a clear forgets all).
+* An IOC order takes what it reaches like a GTC order (whatever ``post_only``), and
+  what it could not take is cancelled at once (reported after its fills).
 * A cancel removes the order if still resting, else it is refused. Passive fills are
   maker fills at our price. Fees are ``notional * bps / 1e4``, notional
   ``price_ticks * size_lots * tick_size * lot_size`` (linear instruments only).
@@ -49,28 +51,43 @@ uncrossed: mid ``m = (best_bid + best_ask) / 2 * tick_size``, volatility ``σ``
 (constant, or :class:`~workbench.estimators.volatility.EwmaVolatility` of ``log m`` once
 it has ``vol_min_returns`` grid returns, ``sqrt(variance / grid_s)``), ``σ_p = m·σ``,
 ``q = position / unit_lots``, ``b = ln(1 + γ/k)/γ``. GLFT:
-``ξ = sqrt(σ_p²·γ/(2kA)·(1 + γ/k)^(1 + k/γ))``, ``skew = q·ξ``, ``half = b + ξ/2``; AS:
+``ξ = sqrt(σ_p²·γ/(2kA)·(1 + γ/k)^(1 + k/γ))``, ``skew = (q - μ/(γσ_p²))·ξ`` with the
+drift ``μ`` (price per second), ``half = b + ξ/2``; AS:
 ``skew = q·γσ_p²τ``, ``half = b + γσ_p²τ/2``; ``capped`` uses
 ``c·half·tanh(skew/(c·half))``. The top prices are
 :func:`~workbench.quoting.quotes_to_ticks` of ``m - skew ∓ half``; each side is
 :func:`~workbench.quoting.ladder` from its top with room ``max_long_lots - position``
 (bids) or ``max_short_lots + position`` (asks), and none at all at or beyond the limit.
-No valid book, or a non-finite model: no quotes.
+No valid book, or a non-finite model: no quotes. With ``strategy="taker"`` the maker
+quotes nothing.
+
+**Taker** (``strategy`` ``"taker"`` or ``"both"``; after every local message, once the
+maker's orders are reconciled). Its signals are those of the one stream: the local book's
+top-of-book imbalance ``b = (q_bid - q_ask) / (q_bid + q_ask)`` at the best prices, and
+the trade-flow imbalance ``f = (B - S) / (B + S)`` of the buy and sell aggressor volumes
+(lots) of the local trade rows, each decayed with half-life ``take_flow_half_life_s``.
+The predicted move is ``take_imbalance_bps·(b + f)/2`` bps; with both sides of the book
+present the taker trades when ``|move|`` exceeds ``taker_fee_bps`` plus the half spread in
+bps of the mid plus ``take_margin_bps`` (and, with ``take_require_agreement``, ``b`` and
+``f`` both point the move's way), unless an IOC of its own on that side is still live.
+Size: :func:`~workbench.strategies.taker.take_size_lots` of the edge beyond that cost;
+none if the position plus every live order on that side plus the size would pass the
+side's limit. It sends an IOC at the opposite local best.
 
 **Orders** (:class:`OrderManager`, tolerance 0, no minimum age, cancel-and-replace). Each
-side's orders that are pending new or working (not being cancelled) are matched to the
-target levels: a level keeps the first order (best price first, then oldest) at its price
-whose remaining size equals the level's size. Unmatched orders and levels are paired best
-first: a pair cancels the order and places the level, unless the order's place is still
-unanswered (then both wait). Levels left over are placed; orders left over are cancelled
-unless their place is unanswered. Cancels go first, then places; order ids count up from
-0 in the order places are made. The risk gate's check: if ``position`` plus the remaining
-size of every live buy order (being cancelled included, this round's places included)
-exceeds ``max_long_lots``, none of this round's buy places is sent (sells mirrored), so
-the limits hold at the exchange whatever fills. After a local message the diff runs only
-when the top prices changed (else it would find nothing to do); after a report it always
-runs. The volatility EWMA takes the mid of every local message with a valid book;
-decisions after reports read it without adding a price.
+side's orders that are pending new or working (not being cancelled, not the taker's IOCs)
+are matched to the target levels: a level keeps the first order (best price first, then
+oldest) at its price whose remaining size equals the level's size. Unmatched orders and
+levels are paired best first: a pair cancels the order and places the level, unless the
+order's place is still unanswered (then both wait). Levels left over are placed; orders
+left over are cancelled unless their place is unanswered. Cancels go first, then places;
+order ids count up from 0 in the order places are made. The risk gate's check: if
+``position`` plus the remaining size of every live buy order (being cancelled included,
+this round's places included) exceeds ``max_long_lots``, none of this round's buy places
+is sent (sells mirrored), so the limits hold at the exchange whatever fills. After a
+local message the diff runs only when the top prices changed (else it would find nothing
+to do); after a report it always runs. The volatility EWMA takes the mid of every local
+message with a valid book; decisions after reports read it without adding a price.
 """
 
 
@@ -92,9 +109,13 @@ from workbench.engine.fast.maker import local_report, model_constants, on_mid, r
 from workbench.engine.fast.params import (
     I_RECORD_NS,
     I_SIZE,
+    I_STRATEGY,
+    I_TAKE_MAX,
     MAX_LEVELS,
 )
 from workbench.engine.fast.tables import (
+    N_STATE,
+    N_VALUES,
     NS_MAX,
     ORDER_CAPACITY,
     QUEUE_CAPACITY,
@@ -112,6 +133,7 @@ from workbench.engine.fast.tables import (
     V_CASH,
     grow,
 )
+from workbench.engine.fast.taker import on_trade, take
 
 
 @njit(cache=True)
@@ -130,18 +152,18 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
     ex_bbo = np.zeros(2, np.int64) - 1
     lo_bbo = np.zeros(2, np.int64) - 1
     ex = np.zeros((ORDER_CAPACITY, 5), np.int64)
-    lo = np.zeros((ORDER_CAPACITY, 6), np.int64)
+    lo = np.zeros((ORDER_CAPACITY, 7), np.int64)
     cq = np.zeros((QUEUE_CAPACITY, 6), np.int64)
     rq = np.zeros((QUEUE_CAPACITY, 4), np.int64)
-    fills_i = np.zeros((1024, 7), np.int64)
+    fills_i = np.zeros((1024, 8), np.int64)
     fills_f = np.zeros((1024, 1))
     rec_i = np.zeros((1024, 6), np.int64)
     rec_f = np.zeros((1024, 3))
-    st = np.zeros(15, np.int64)
+    st = np.zeros(N_STATE, np.int64)
     st[S_V_NEXT] = -1
     qc = model_constants(fp)
     scratch = np.zeros((2 * MAX_LEVELS + 2 * ORDER_CAPACITY, 3), np.int64)
-    vs = np.zeros(4)
+    vs = np.zeros(N_VALUES)
     n_rec = 0
     last_bid = last_ask = -2
     next_record = -1
@@ -156,7 +178,7 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
         t_rep = rq[st[S_RQ_HEAD] & (QUEUE_CAPACITY - 1), 0] \
             if st[S_RQ_HEAD] < st[S_RQ_TAIL] else NS_MAX
         if min(t_feed_ex, t_cmd) <= min(t_feed_lo, t_rep):
-            while fills_i.shape[0] - st[S_N_FILLS] < st[S_EX_N] + ip[I_SIZE] + 1:
+            while fills_i.shape[0] - st[S_N_FILLS] < st[S_EX_N] + ip[I_SIZE] + ip[I_TAKE_MAX] + 1:
                 fills_i = grow(fills_i)
                 fills_f = grow(fills_f)
             if t_feed_ex <= t_cmd:
@@ -192,7 +214,9 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
                         books[5, k] = 0
                     lo_bbo[0] = -1
                     lo_bbo[1] = -1
-                elif kind != TRADE:
+                elif kind == TRADE:
+                    on_trade(t, side[i_lo], size[i_lo], vs, st, fp)
+                else:
                     k = price[i_lo] - base
                     if 0 <= k < n_ticks:
                         set_level(books[4] if side[i_lo] > 0 else books[5], lo_bbo,
@@ -206,6 +230,8 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
         if bid != last_bid or ask != last_ask:
             requote(t, bid, ask, lo, cq, st, ip, scratch)
             last_bid, last_ask = bid, ask
+        if ip[I_STRATEGY] != 0:
+            take(t, lo_bbo, books[4], books[5], base, vs, st, fp, ip, lo, cq)
         if t >= next_record:
             if n_rec == rec_i.shape[0]:
                 rec_i = grow(rec_i)

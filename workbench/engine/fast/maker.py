@@ -13,6 +13,7 @@ from numba import njit
 from workbench.engine.fast.params import (
     F_A,
     F_CAP,
+    F_DRIFT,
     F_GAMMA,
     F_HORIZON_S,
     F_K,
@@ -27,6 +28,7 @@ from workbench.engine.fast.params import (
     I_SIZE,
     I_SKEW_MODE,
     I_SPACING,
+    I_STRATEGY,
     I_UNIT_LOTS,
     I_VOL_GRID_NS,
     I_VOL_MIN_RETURNS,
@@ -35,11 +37,13 @@ from workbench.engine.fast.params import (
 )
 from workbench.engine.fast.tables import (
     CMD_CANCEL,
+    CMD_IOC,
     CMD_PLACE,
     ERR_COMMANDS,
     ERR_LOCAL_ORDERS,
     L_FILLED,
     L_ID,
+    L_IOC,
     L_PRICE,
     L_SIDE,
     L_SIZE,
@@ -125,7 +129,7 @@ def _quote(mid_price: float, q_units: float, sigma_per_sqrt_s: float, best_bid: 
     sig = mid_price * sigma_per_sqrt_s
     if ip[I_MODEL] == 0:
         xi = math.sqrt(sig**2 * gamma / (2.0 * k * fp[F_A]) * qc[1])
-        skew = q_units * xi
+        skew = (q_units - fp[F_DRIFT] / (gamma * sig * sig)) * xi
         half = qc[0] + 0.5 * xi
     else:
         risk = gamma * sig * sig * fp[F_HORIZON_S]
@@ -234,7 +238,7 @@ def _plan_side(t: int, side: int, levels: np.ndarray, n_levels: int, lo, cq, st,
     """The order manager's diff of one side: send cancels, append places; new count."""
     n_pool = 0
     for k in range(st[S_LO_N]):  # resting orders, best price first then oldest
-        if lo[k, L_SIDE] == side and lo[k, L_STATE] != PENDING_CANCEL:
+        if lo[k, L_SIDE] == side and lo[k, L_STATE] != PENDING_CANCEL and not lo[k, L_IOC]:
             j = n_pool
             while j > 0 and (lo[pool[j - 1], L_PRICE] - lo[k, L_PRICE]) * side < 0:
                 pool[j] = pool[j - 1]
@@ -319,21 +323,31 @@ def requote(t: int, bid: int, ask: int, lo, cq, st, ip, scratch: np.ndarray) -> 
         side = places[j, 2]
         if not (buy_ok if side > 0 else sell_ok):
             continue
-        m = st[S_LO_N]
-        if m >= ORDER_CAPACITY:
-            st[S_ERROR] = ERR_LOCAL_ORDERS
+        if not send_place(t, CMD_PLACE, side, places[j, 0], places[j, 1], lo, cq, st, ip):
             return
-        oid = st[S_NEXT_OID]
-        st[S_NEXT_OID] = oid + 1
-        lo[m, L_ID] = oid
-        lo[m, L_SIDE] = side
-        lo[m, L_PRICE] = places[j, 0]
-        lo[m, L_SIZE] = places[j, 1]
-        lo[m, L_FILLED] = 0
-        lo[m, L_STATE] = PENDING_NEW
-        st[S_LO_N] = m + 1
-        push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], CMD_PLACE, oid,
-             side, places[j, 0], places[j, 1])
+
+
+@njit(cache=True)
+def send_place(t: int, kind: int, side: int, price: int, size: int, lo, cq, st, ip) -> bool:
+    """Add a new order (``kind``: a resting place or the taker's IOC) to our table and send
+    it; False (and the run stops) when the table is full."""
+    m = st[S_LO_N]
+    if m >= ORDER_CAPACITY:
+        st[S_ERROR] = ERR_LOCAL_ORDERS
+        return False
+    oid = st[S_NEXT_OID]
+    st[S_NEXT_OID] = oid + 1
+    lo[m, L_ID] = oid
+    lo[m, L_SIDE] = side
+    lo[m, L_PRICE] = price
+    lo[m, L_SIZE] = size
+    lo[m, L_FILLED] = 0
+    lo[m, L_STATE] = PENDING_NEW
+    lo[m, L_IOC] = 1 if kind == CMD_IOC else 0
+    st[S_LO_N] = m + 1
+    push(cq, st, S_CQ_HEAD, S_CQ_TAIL, ERR_COMMANDS, t + ip[I_ENTRY_NS], kind, oid, side,
+         price, size)
+    return True
 
 
 @njit(cache=True)
@@ -346,7 +360,8 @@ def on_mid(t: int, bbo: np.ndarray, vs, st, fp, ip, tick_size: float) -> None:
 
 @njit(cache=True)
 def targets(bbo: np.ndarray, vs, st, qc, fp, ip, tick_size: float):
-    """``(bid, ask, sigma, mid)`` the maker wants now (-1 / NaN where none)."""
+    """``(bid, ask, sigma, mid)`` the maker wants now (-1 / NaN where none; no quotes when
+    only the taker trades)."""
     bb, ba = bbo[0], bbo[1]
     if bb < 0 or ba < 0 or bb >= ba:
         return -1, -1, math.nan, math.nan
@@ -354,6 +369,8 @@ def targets(bbo: np.ndarray, vs, st, qc, fp, ip, tick_size: float):
     sigma = fp[F_SIGMA]
     if ip[I_VOL_MODE] == 1 and st[S_V_N] >= ip[I_VOL_MIN_RETURNS]:
         sigma = math.sqrt(vs[V_VAR] / fp[F_VOL_GRID_S])
+    if ip[I_STRATEGY] == 1:
+        return -1, -1, sigma, mid
     pos = st[S_POSITION]
     bid, ask = _quote(mid, pos / ip[I_UNIT_LOTS], sigma, bb, ba, qc, fp, ip, tick_size)
     if pos >= ip[I_MAX_LONG]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.book.l2 import L2Book
+from workbench.core.events import Side
 from workbench.core.instruments import Instrument
 from workbench.engine.fast.backtest import book_window, check_inputs
 from workbench.engine.fast.events import (
@@ -43,6 +44,7 @@ from workbench.quoting import (
     saturating_skew_price,
     side_permissions,
 )
+from workbench.strategies.taker import TakerParams, take_size_lots
 
 # Priorities at equal times: exchange rows, commands, reports, local rows.
 _EXCH_ROWS, _COMMAND, _REPORT, _LOCAL_ROWS = 0, 1, 2, 3
@@ -71,6 +73,7 @@ class _Live:
     state: str = "pending_new"
     amend_price_ticks: int = 0
     amend_size_lots: int = 0
+    ioc: bool = False
 
 
 class _Exchange:
@@ -185,23 +188,28 @@ class _Exchange:
         if not self.synced:
             sim.report(reply_t, ("rejected", oid))
             return
+        ioc = kind == "ioc"
         book = self.book
         best = book.best_ask_ticks if side > 0 else book.best_bid_ticks
         through = [] if best < 0 else [p for p in range(best, price + side, side)
                                        if book.size_at(side < 0, p)]
-        if sim.p.post_only and any(self._available(-side, p) > 0 for p in through):
+        if sim.p.post_only and not ioc and any(self._available(-side, p) > 0
+                                               for p in through):
             sim.report(reply_t, ("rejected", oid))
             return
         sim.report(reply_t, ("accepted", oid))
-        if not sim.p.post_only:
+        if ioc or not sim.p.post_only:
             for p in through:
                 take = min(self._available(-side, p), qty)
                 if take > 0:
                     self.taken[-side][p] = self.taken[-side].get(p, 0) + take
                     qty -= take
-                    sim.fill(t, oid, side, p, take, False)
+                    sim.fill(t, oid, side, p, take, False, ioc)
                 if qty == 0:
                     return
+        if ioc:
+            sim.report(reply_t, ("canceled", oid))
+            return
         ahead = max(book.size_at(side > 0, price) - self.taken[side].get(price, 0), 0)
         self.resting.append(_Resting(oid, side, price, qty, ahead))
 
@@ -234,6 +242,12 @@ class _Sim:
         self.next_record = -1
         self.vol = EwmaVolatility(VolParams(grid_s=p.vol_grid_s, half_life_s=p.vol_half_life_s,
                                             min_returns=p.vol_min_returns))
+        self.flow = [0.0, 0.0, 0]  # decayed buy and sell volumes, time of the last trade
+        self.sizing = TakerParams(base_size_lots=p.take_base_size_lots,
+                                  edge_per_size_bps=p.take_edge_per_size_bps,
+                                  max_size_lots=p.take_max_size_lots,
+                                  max_long_lots=p.max_long_lots,
+                                  max_short_lots=p.max_short_lots)
 
     # -- plumbing ------------------------------------------------------------------------
     def kind(self, i: int) -> int:
@@ -249,11 +263,12 @@ class _Sim:
     def report(self, t: int, item: tuple) -> None:
         self._schedule(t, _REPORT, item)
 
-    def fill(self, t: int, oid: int, side: int, price: int, qty: int, maker: bool) -> None:
+    def fill(self, t: int, oid: int, side: int, price: int, qty: int, maker: bool,
+             ioc: bool = False) -> None:
         bps = self.p.maker_fee_bps if maker else self.p.taker_fee_bps
         fee = float(price * qty) * (self.tick * self.lot) * bps * 1e-4
         report_t = t + self.p.response_latency_ns
-        self.fills.append((t, report_t, oid, side, price, qty, fee, maker))
+        self.fills.append((t, report_t, oid, side, price, qty, fee, maker, ioc))
         self.report(report_t, ("fill", oid, side, price, qty, fee))
 
     def _message(self, i: int, flag: int) -> tuple[list[int], int]:
@@ -336,12 +351,15 @@ class _Sim:
         sigma = p.sigma_per_sqrt_s
         if p.vol_mode == "ewma" and self.vol.n_returns >= p.vol_min_returns:
             sigma = math.sqrt(self.vol.variance / p.vol_grid_s)
+        if p.strategy == "taker":
+            return -1, -1, sigma, mid
         sig_p = mid * sigma
         q = self.position / p.unit_lots
         base_half = base_offset_price(p.gamma, p.k_per_price)
         if p.model == "glft":
             xi = approx_scale_price(p.gamma, p.k_per_price, p.a_per_s, sig_p)
-            skew, half = q * xi, base_half + 0.5 * xi
+            tilt = p.drift_price_per_s / (p.gamma * sig_p * sig_p)
+            skew, half = (q - tilt) * xi, base_half + 0.5 * xi
         else:
             risk = p.gamma * sig_p * sig_p * p.horizon_s
             skew, half = q * risk, base_half + 0.5 * risk
@@ -367,7 +385,7 @@ class _Sim:
         places = []
         for side in (1, -1):
             resting = [o for o in self.live.values()
-                       if o.side == side and o.state != "pending_cancel"]
+                       if o.side == side and o.state != "pending_cancel" and not o.ioc]
             if not resting and not targets[side]:
                 continue
             plan = plan_side(resting, targets[side], side > 0, 0, 0.0)
@@ -393,12 +411,50 @@ class _Sim:
                 self.live[oid] = _Live(oid, side, price, qty)
                 self._schedule(arrive, _COMMAND, ("place", oid, side, price, qty))
 
+    def _take(self, t: int) -> None:
+        """The taker's IOC, if its predicted move pays fee, half spread and margin."""
+        p, book = self.p, self.lo_book
+        bb, ba = book.best_bid_ticks, book.best_ask_ticks
+        if bb < 0 or ba < 0 or bb >= ba:
+            return
+        qb, qa = book.size_at(True, bb), book.size_at(False, ba)
+        imbalance = (qb - qa) / (qb + qa) if qb + qa > 0 else 0.0
+        buys, sells, _ = self.flow
+        flow = (buys - sells) / (buys + sells) if buys + sells > 0.0 else 0.0
+        move = p.take_imbalance_bps * 0.5 * (imbalance + flow)
+        half_spread_bps = (ba - bb) / (ba + bb) * 1e4
+        edge = abs(move) - (p.taker_fee_bps + half_spread_bps + p.take_margin_bps)
+        if edge <= 0.0:
+            return
+        side = 1 if move > 0 else -1
+        if p.take_require_agreement and not (imbalance * side > 0 and flow * side > 0):
+            return
+        mine = [o for o in self.live.values() if o.side == side]
+        if any(o.ioc for o in mine):
+            return  # one IOC a side at a time
+        size = take_size_lots(edge, side * self.position, Side(side), self.sizing)
+        limit = p.max_long_lots if side > 0 else p.max_short_lots
+        worst = sum(o.size_lots - o.filled_lots for o in mine)
+        if size <= 0 or side * self.position + worst + size > limit:
+            return
+        oid = self.next_oid
+        self.next_oid += 1
+        price = ba if side > 0 else bb
+        self.live[oid] = _Live(oid, side, price, size, ioc=True)
+        self._schedule(t + p.entry_latency_ns, _COMMAND, ("ioc", oid, side, price, size))
+
     def _local_message(self, rows: list[int]) -> None:
         t = self.local_ts[rows[0]]
         for i in rows:
             if self.kind(i) == CLEAR:
                 self.lo_book.clear()
-            elif self.kind(i) != TRADE and self.in_window(i):
+            elif self.kind(i) == TRADE:
+                decay = math.exp(-(t - self.flow[2]) * self.p.flow_rate_per_ns)
+                self.flow[0] *= decay
+                self.flow[1] *= decay
+                self.flow[0 if self.side[i] > 0 else 1] += self.size[i]
+                self.flow[2] = t
+            elif self.in_window(i):
                 self.lo_book.set_level(self.side[i] > 0, self.price[i], self.size[i])
         bb, ba = self.lo_book.best_bid_ticks, self.lo_book.best_ask_ticks
         if self.p.vol_mode == "ewma" and 0 <= bb < ba:
@@ -407,6 +463,8 @@ class _Sim:
         if (bid, ask) != self.last_targets:
             self._reconcile(t, bid, ask)
             self.last_targets = (bid, ask)
+        if self.p.strategy != "maker":
+            self._take(t)
         if t >= self.next_record:
             every = self.p.record_every_ns
             self.next_record = (t // every + 1) * every if every else t

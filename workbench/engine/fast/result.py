@@ -17,6 +17,7 @@ FILL_DTYPE = np.dtype([
     ("size_lots", np.int64),
     ("fee", np.float64),         # quote currency, negative for a rebate
     ("maker", np.bool_),
+    ("ioc", np.bool_),           # the taker's IOC order (else the maker's quote)
 ])
 
 #: One row per recorded local state (after a local message, see ``record_every_ns``).
@@ -70,7 +71,8 @@ class FastResult:
         return pd.DataFrame(self.records)
 
     def summary(self) -> dict[str, float]:
-        """Counts, volume, fees, final position and PnL marked at the last local mid.
+        """Counts, volume, fees, final position and PnL marked at the last local mid, in
+        all and split between the maker's quotes and the taker's IOC orders.
 
         The PnL is computed from all fills (the exchange's truth), not from the lagging
         local view: ``cash flows - fees + position x last mid``.
@@ -78,11 +80,17 @@ class FastResult:
         f = self.fills
         sign = f["side"].astype(np.int64)
         notional = f["price_ticks"] * self.tick_size * (f["size_lots"] * self.lot_size)
-        position = int((sign * f["size_lots"]).sum())
-        cash = float(-(sign * notional).sum() - f["fee"].sum())
         mids = (self.records["best_bid_ticks"] + self.records["best_ask_ticks"]) * 0.5
         valid = (self.records["best_bid_ticks"] >= 0) & (self.records["best_ask_ticks"] >= 0)
         last_mid = float(mids[valid][-1]) * self.tick_size if valid.any() else float("nan")
+
+        def pnl(rows: np.ndarray) -> float:
+            held = int((sign[rows] * f["size_lots"][rows]).sum())
+            cash = float(-(sign[rows] * notional[rows]).sum() - f["fee"][rows].sum())
+            return cash + held * self.lot_size * last_mid
+
+        every = np.ones(len(f), dtype=bool)
+        position = int((sign * f["size_lots"]).sum())
         path = np.cumsum(sign * f["size_lots"])
         return {
             "n_events": self.n_events,
@@ -92,5 +100,9 @@ class FastResult:
             "fees": float(f["fee"].sum()),
             "position_lots": position,
             "max_abs_position_lots": int(np.abs(path).max()) if len(path) else 0,
-            "pnl": cash + position * self.lot_size * last_mid,
+            "pnl": pnl(every),
+            "maker_pnl": pnl(~f["ioc"]),
+            "taker_fills": int(np.count_nonzero(f["ioc"])),
+            "taker_fees": float(f["fee"][f["ioc"]].sum()),
+            "taker_pnl": pnl(f["ioc"]),
         }

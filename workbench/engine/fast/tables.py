@@ -14,19 +14,21 @@ NS_MAX = np.iinfo(np.int64).max
 QUEUE_CAPACITY = 1 << 16
 ORDER_CAPACITY = 4096
 # Command and report kinds.
-CMD_PLACE, CMD_CANCEL = 0, 1
+CMD_PLACE, CMD_CANCEL, CMD_IOC = 0, 1, 2
 REP_ACK, REP_REJECT, REP_FILL, REP_CANCELED, REP_REFUSED = 0, 1, 2, 3, 4
 # Columns. Commands: t, kind, oid, side, price, size. Reports: t, kind, oid, fill index.
 # Exchange orders: oid, side, price, leaves, ahead. Local orders: oid, side, price, size,
-# filled, state. Fills: exch_ts, local_ts, oid, side, price, size, maker. Records: ts,
-# best bid, best ask, bid, ask, position; sigma, cash, equity.
+# filled, state, ioc (1: the taker's). Fills: exch_ts, local_ts, oid, side, price, size,
+# maker, ioc. Records: ts, best bid, best ask, bid, ask, position; sigma, cash, equity.
 E_ID, E_SIDE, E_PRICE, E_LEAVES, E_AHEAD = range(5)
-L_ID, L_SIDE, L_PRICE, L_SIZE, L_FILLED, L_STATE = range(6)
+L_ID, L_SIDE, L_PRICE, L_SIZE, L_FILLED, L_STATE, L_IOC = range(7)
 PENDING_NEW, WORKING, PENDING_CANCEL = 0, 1, 2
 # Scalar state slots.
 (S_CQ_HEAD, S_CQ_TAIL, S_RQ_HEAD, S_RQ_TAIL, S_EX_N, S_LO_N, S_N_FILLS, S_NEXT_OID,
- S_POSITION, S_DIRTY, S_V_NEXT, S_V_N, S_V_HAS, S_SYNCED, S_ERROR) = range(15)
-(V_LOGP, V_SAMPLE, V_VAR, V_CASH) = range(4)
+ S_POSITION, S_DIRTY, S_V_NEXT, S_V_N, S_V_HAS, S_SYNCED, S_ERROR, S_FLOW_TS) = range(16)
+N_STATE = 16
+(V_LOGP, V_SAMPLE, V_VAR, V_CASH, V_FLOW_BUY, V_FLOW_SELL) = range(6)
+N_VALUES = 6
 # Why a run stopped early (``S_ERROR``); the wrapper raises with the message.
 ERR_COMMANDS, ERR_REPORTS, ERR_EXCHANGE_ORDERS, ERR_LOCAL_ORDERS = 1, 2, 3, 4
 ERRORS = {

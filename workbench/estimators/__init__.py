@@ -39,10 +39,13 @@ from workbench.estimators.microprice import (
     mid_ticks,
 )
 from workbench.estimators.realized import (
+    bipower_variation,
     garman_klass_variance,
     ohlc_bars,
     parkinson_variance,
     realized_variance,
+    signature_plot,
+    tsrv_noise,
     two_scale_realized_variance,
 )
 from workbench.estimators.signals import Signals
@@ -90,6 +93,7 @@ __all__ = [
     "Vpin",
     "VpinParams",
     "annualise",
+    "bipower_variation",
     "burst_sweep_frame",
     "decayed_cumsum",
     "depth_imbalance_frame",
@@ -108,7 +112,9 @@ __all__ = [
     "parkinson_variance",
     "realized_variance",
     "signals_frame",
+    "signature_plot",
     "trade_notional",
+    "tsrv_noise",
     "two_scale_realized_variance",
     "volatility_frame",
     "vpin_frame",

@@ -230,7 +230,7 @@ class FairMidFusion:
         spread = min(max(a - b, 1), len(table))
         row = table[spread - 1]
         bucket = min(int(qb / (qb + qa) * len(row)), len(row) - 1)
-        return (b + a) * 0.5 + row[bucket]
+        return min(max((b + a) * 0.5 + row[bucket], b), a)  # clamped inside the spread
 
     def _time(self, t: int, quoted: int) -> None:
         ok, qts, stale = self._ok, self._qts, self._stale_ns

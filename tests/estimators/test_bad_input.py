@@ -7,7 +7,13 @@ import math
 import numpy as np
 
 from workbench.core.events import BestBidOffer, Side, Trade
-from workbench.estimators import FairMidFusion, SignalStack, StreamSet
+from workbench.estimators import (
+    FairMidFusion,
+    FairMidParams,
+    SignalStack,
+    StackParams,
+    StreamSet,
+)
 
 NS = 1_000_000_000
 KEYS = [("binance-spot", "BTCUSDT"), ("binance-usdm", "BTCUSDT"),
@@ -85,7 +91,8 @@ def test_nan_price_through_the_float_api_is_rejected():
 
 def test_ten_percent_jump_on_one_venue_is_flagged_and_ignored():
     rng = np.random.default_rng(2)
-    stack = SignalStack(StreamSet.of(KEYS))
+    average = StackParams(fair=FairMidParams(reference_led=False))
+    stack = SignalStack(StreamSet.of(KEYS), average)
     events = _quotes(rng, 400, jump=("binance-coinm", 200, 260))
     before = None
     for j, e in enumerate(events):
@@ -128,3 +135,24 @@ def test_all_sources_bad_holds_the_last_value_with_ok_false():
     fusion.update(_bbo(3, "binance-spot", 66_000.0, 66_000.1))  # two sources disagree
     assert not fusion.ok and fusion.value == value
     assert set(fusion.source_states().values()) == {"outlier"}
+
+
+def test_reference_jump_falls_back_to_the_other_venues():
+    """Led by spot with a lead weight on USD-M: spot jumping 10% makes it the outlier, and
+    the fair mid falls back to the basis-corrected average of the two others."""
+    rng = np.random.default_rng(4)
+    led = StackParams(fair=FairMidParams(lead_weights=(("binance-usdm", 0.3),)))
+    stack = SignalStack(StreamSet.of(KEYS), led)
+    events = _quotes(rng, 300, jump=("binance-spot", 150, 200))
+    for j, e in enumerate(events):
+        stack.update(e)
+        s = _check_finite(stack)
+        step = j // 3
+        if step == 149 and e.venue == "binance-coinm":
+            before = s.fair_mid
+            assert s.sources == ("binance-spot", "binance-usdm")
+        if 151 <= step < 200:
+            assert stack.state()["sources"]["binance-spot"] == "outlier"
+            assert s.sources == ("binance-usdm", "binance-coinm")
+            assert abs(s.fair_mid / before - 1) < 5e-3
+    assert stack.signals().sources == ("binance-spot", "binance-usdm")

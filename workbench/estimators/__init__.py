@@ -21,7 +21,9 @@ from workbench.estimators.fair_mid import (
     FairMidFusion,
     FairMidParams,
     fair_mid_frame,
+    fair_mid_terms,
 )
+from workbench.estimators.fair_mid_calibration import calibrate_fair_mid
 from workbench.estimators.imbalance import (
     ImbalanceParams,
     OrderFlowImbalance,
@@ -95,11 +97,13 @@ __all__ = [
     "annualise",
     "bipower_variation",
     "burst_sweep_frame",
+    "calibrate_fair_mid",
     "decayed_cumsum",
     "depth_imbalance_frame",
     "depth_records",
     "ewma_variance_grid",
     "fair_mid_frame",
+    "fair_mid_terms",
     "fit_stoikov",
     "garman_klass_variance",
     "imbalance_frame",

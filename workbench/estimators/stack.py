@@ -114,7 +114,7 @@ class SignalStack:
         self.streams = s
         self._index = s.index()
         self.fair = FairMidFusion(s, p.fair)
-        self.vol = FusedVolatility(s, p.vol)
+        self.vol = FusedVolatility(s, p.vol, p.fair.reference_index(s))
         self.ofi = OrderFlowImbalance(s, p.imbalance)
         self.flow = TradeFlowImbalance(s, p.imbalance)
         self.top = TopOfBookImbalance(s, p.imbalance)
@@ -279,7 +279,7 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     h = p.markout_horizon_index()
     tox = p.toxicity
     fair = fair_mid_frame(arrays, p.fair)
-    vol = volatility_frame(arrays, p.vol)
+    vol = volatility_frame(arrays, p.vol, p.fair.reference_index(arrays.streams))
     imb = imbalance_frame(arrays, p.imbalance)
     fm = fair["fair_mid"].to_numpy()
     with np.errstate(divide="ignore"):

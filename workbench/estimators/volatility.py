@@ -13,10 +13,15 @@ both with ``lam = 2^{-grid/H}`` (half-life ``half_life_s``):
   only, so the estimate is right from the first returns. The fusion uses this one.
 
 Grid times are multiples of ``grid_s`` since the epoch, closed when the first event at
-or after them arrives. The fused variance per second is the median over streams that
-are warmed up (at least ``min_returns`` returns) and fresh (a valid mid within
-``stale_s``), so one venue gone wild does not move it when three are live; it is floored
-at ``floor_per_sqrt_s`` (a market without a tick move for a minute is not riskless).
+or after them arrives. The fused variance per second is, like the fair mid, led by the
+reference venue (the quoted one, when the stack is given it): its own bias-corrected
+variance while it is warmed up (at least ``min_returns`` returns) and fresh (a valid mid
+within ``stale_s``). Without a reference, or while it is not usable, it is the median
+over the warmed, fresh streams, so one venue gone wild does not move it when three are
+live. On the recorded days the quoted venue's own variance forecasts its next minute
+better than the median of all three (the venues' 1 s returns differ in noise). The
+result is floored at ``floor_per_sqrt_s`` (a market without a tick move for a minute is
+not riskless).
 Units: ``vol_per_sqrt_s`` is the standard deviation of log returns per square root of a
 second; :func:`annualise` scales it to a 365-day year.
 
@@ -213,13 +218,17 @@ class FusedVolatility:
     ----------
     streams : StreamSet
     params : VolParams
+    reference : int, optional
+        Stream whose own variance leads while it is usable (see the module docstring).
     """
 
-    __slots__ = ("_cache", "_closes", "_floor", "_index", "_min", "_next", "_stale", "_tick",
-                 "_vols", "names", "params")
+    __slots__ = ("_cache", "_closes", "_floor", "_index", "_min", "_next", "_ref", "_stale",
+                 "_tick", "_vols", "names", "params")
 
-    def __init__(self, streams: StreamSet, params: VolParams | None = None) -> None:
+    def __init__(self, streams: StreamSet, params: VolParams | None = None,
+                 reference: int | None = None) -> None:
         self.params = params or VolParams()
+        self._ref = reference
         self.names = streams.names
         self._index = streams.index()
         self._tick = list(streams.tick_sizes)
@@ -280,7 +289,12 @@ class FusedVolatility:
         cache = self._cache
         if cache[0] == key and cache[1] == self._closes:
             return cache[2], cache[3]
-        use = [v.debiased_variance for n, v in enumerate(self._vols) if (fresh or warm) >> n & 1]
+        ref = self._ref
+        if ref is not None and fresh >> ref & 1:
+            use = [self._vols[ref].debiased_variance]
+        else:
+            use = [v.debiased_variance for n, v in enumerate(self._vols)
+                   if (fresh or warm) >> n & 1]
         if not use:
             out = (0.0, False)
         else:
@@ -297,7 +311,8 @@ class FusedVolatility:
                 for n, v in zip(self.names, self._vols)}
 
 
-def volatility_frame(arrays: EventArrays, params: VolParams | None = None) -> pd.DataFrame:
+def volatility_frame(arrays: EventArrays, params: VolParams | None = None,
+                     reference: int | None = None) -> pd.DataFrame:
     """Vectorised twin of :class:`FusedVolatility`: the estimate after every event.
 
     Returns
@@ -331,6 +346,11 @@ def volatility_frame(arrays: EventArrays, params: VolParams | None = None) -> pd
         out[f"var_{streams.names[i]}"] = var[:, i]
     any_fresh = fresh.any(axis=1)
     use = np.where(any_fresh[:, None], fresh, warm)
+    if reference is not None:
+        led = fresh[:, reference]
+        only = np.zeros_like(use)
+        only[:, reference] = True
+        use = np.where(led[:, None], only, use)
     srt = np.sort(np.where(use, var, np.inf), axis=1)
     m = use.sum(axis=1)
     rows = np.arange(n)

@@ -51,7 +51,8 @@ def test_led_fair_mid_beats_the_quoted_mid_out_of_sample():
     p = calibrate_fair_mid(_simulated(2), FairMidParams(reference="binance-spot"))
     test = _simulated(3)
     led = fair_mid_frame(test, p)["fair_mid"].to_numpy()
-    own = fair_mid_frame(test, FairMidParams(reference="binance-spot"))["fair_mid"].to_numpy()
+    own_mid = FairMidParams(reference="binance-spot", lead_weights=(), imbalance_bps=0.0)
+    own = fair_mid_frame(test, own_mid)["fair_mid"].to_numpy()
     i = test.stream == 1
     ts = test.ts_ns[i]
     quoted = np.log((test.bid_ticks[i] + 0.5) * 0.01)

@@ -49,7 +49,9 @@ def fair_mid_rows(day: Day, quote: str, fits: dict | None = None) -> list[dict]:
     a, qa = arrays.ask_ticks[qk], arrays.ask_lots[qk]
     sized = as_of(qts, np.log((b * qa + a * qb) / (qb + qa) * tick), t)
     avg = fair_mid_frame(arrays, dataclasses.replace(base, reference_led=False))["fair_mid"]
-    equal = as_of(np.maximum.accumulate(arrays.ts_ns), np.log(avg.to_numpy()), t)
+    avg = avg.to_numpy()
+    log_avg = np.log(np.where(avg > 0, avg, np.nan))
+    equal = as_of(np.maximum.accumulate(arrays.ts_ns), log_avg, t)
     halves = day.halves(quote)
     h_max = int(max(HORIZONS_S) * NS_PER_S)
     losses: dict[tuple[str, float], list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -93,3 +93,10 @@ def test_scorecard_without_data_renders_its_rows():
     card = Scorecard(pd.DataFrame(rows, columns=list(COLUMNS)))
     s = card.summary()
     assert s["skill"].iloc[0] == pytest.approx(0.1) and s["skill_low"].iloc[0] == 0.05
+
+
+def test_flag_threshold_is_the_guards_widen_threshold():
+    from workbench.analytics.scorecard.toxicity import WIDEN_ON
+    from workbench.strategies.toxic_guard import GuardParams
+
+    assert WIDEN_ON == GuardParams().widen_on

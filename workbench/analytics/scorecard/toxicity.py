@@ -1,17 +1,17 @@
-"""Toxicity rows: how often the guard acts, and how adverse the flow it flags is.
+"""Toxicity rows: how often the score flags a side, and how adverse the flagged flow is.
 
 The toxicity score is calibrated (:func:`~workbench.estimators.toxicity_calibration.
 calibrate_toxicity`) on one day of the quoted venue alone, with VPIN buckets of 5 s of
 that day's traded notional, and the stack, with those parameters, is run over the other
-day; the default :class:`~workbench.strategies.
-toxic_guard.ToxicGuard` (hysteresis and cool-down included) takes every snapshot.
+day. A side is *flagged* while its score is at least ``WIDEN_ON`` (0.5, the toxic-flow
+guard's default threshold to widen; pulling and joining need higher scores), which is
+when the guard starts to act on it (its hold and cool-down, a strategy matter, then
+lengthen each episode by up to 2 s).
 
-* ``share_flagged``: share of events where the guard widens, pulls or joins either side
-  (target: at most 15%);
-* ``markout_flagged_bps`` / ``markout_unflagged_bps``: mean adverse markout (quoted mid,
-  1 s and 5 s) of the trades that hit a side the guard was acting on just before, and of
-  the others, with HAC intervals; ``markout_ratio``: flagged over unflagged (target: at
-  least 2).
+* ``share_flagged``: share of events with either side flagged (target: at most 15%);
+* ``markout_bps``: mean adverse markout (quoted mid, 1 s and 5 s) of the trades that hit
+  a side flagged just before them, against the others, with HAC intervals;
+  ``markout_ratio``: flagged over unflagged (target: at least 2).
 """
 
 from __future__ import annotations
@@ -23,29 +23,15 @@ import numpy as np
 from workbench.analytics.scorecard.data import Day
 from workbench.analytics.scorecard.rows import mean_ci, row
 from workbench.estimators.arrays import trade_notional
-from workbench.estimators.signals import Signals
 from workbench.estimators.stack import StackParams, signals_frame
 from workbench.estimators.toxicity_calibration import calibrate_toxicity, trade_markouts
 from workbench.estimators.vpin import VpinParams
-from workbench.strategies.toxic_guard import GuardAction, GuardParams, ToxicGuard
 
 HORIZONS_S = (1.0, 5.0)
 SHARE_TARGET = 0.15
 RATIO_TARGET = 2.0
-
-
-def guard_actions(frame, params: GuardParams | None = None) -> np.ndarray:
-    """``(n, 2)`` guard levels (bid, ask) after each row of a :func:`signals_frame`."""
-    guard = ToxicGuard(params or GuardParams())
-    cols = [frame[c].to_numpy().tolist() for c in
-            ("ts_ns", "fair_mid", "book_imbalance", "ofi", "trade_imbalance", "toxicity_bid",
-             "toxicity_ask")]
-    out = np.zeros((len(frame), 2), dtype=np.int8)
-    for n, (t, f, bi, o, ti, tb, ta) in enumerate(zip(*cols)):
-        guard.update(Signals(int(t), f, True, 0.0, True, bi, o, ti, tb, ta))
-        a = guard.actions
-        out[n] = a[0], a[1]
-    return out
+#: Score from which a side is flagged (the guard's default ``widen_on``).
+WIDEN_ON = 0.5
 
 
 def toxicity_rows(cal: Day, score: Day, quote: str, fitted: dict | None = None) -> list[dict]:
@@ -62,10 +48,11 @@ def toxicity_rows(cal: Day, score: Day, quote: str, fitted: dict | None = None) 
         fitted[(score.asset, cal.day)] = stack
     arrays = score.venue(quote)
     frame = signals_frame(arrays, stack)
-    acting = guard_actions(frame) >= GuardAction.WIDEN
+    acting = np.column_stack([frame["toxicity_bid"].to_numpy() >= WIDEN_ON,
+                              frame["toxicity_ask"].to_numpy() >= WIDEN_ON])
     split = f"{cal.day}->{score.day} {quote}"
     share = float(np.mean(acting.any(axis=1)))
-    rows = [row("toxicity", score.asset, split, "guard", "target", "share_flagged", 0.0,
+    rows = [row("toxicity", score.asset, split, "score", "target", "share_flagged", 0.0,
                 len(frame), share, SHARE_TARGET, diff=SHARE_TARGET - share)]
     mid = frame["fair_mid"].to_numpy()  # the quoted venue's mid: one venue, led by it
     for h in HORIZONS_S:

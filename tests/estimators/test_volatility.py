@@ -30,8 +30,10 @@ def _one_price_per_interval(seed: int, n: int, grid_s: float):
     return ts, logp
 
 
+@pytest.mark.parametrize("debiased", [False, True])
 @pytest.mark.parametrize(("grid_s", "half_life_s"), [(1.0, 60.0), (0.5, 7.0)])
-def test_ewma_variance_matches_pandas_ewm(grid_s, half_life_s):
+def test_ewma_variance_matches_pandas_ewm(grid_s, half_life_s, debiased):
+    """Seeded: pandas ``ewm(adjust=False)``; bias-corrected: ``ewm(adjust=True)``."""
     p = VolParams(grid_s=grid_s, half_life_s=half_life_s)
     ts, logp = _one_price_per_interval(7, 500, grid_s)
     vol = EwmaVolatility(p)
@@ -40,31 +42,13 @@ def test_ewma_variance_matches_pandas_ewm(grid_s, half_life_s):
         before = vol.n_returns
         vol.on_price(t, lp)
         if vol.n_returns > before:
-            got.append(vol.variance)
+            got.append(vol.debiased_variance if debiased else vol.variance)
     r2 = pd.Series(np.diff(logp)) ** 2
-    want = r2.ewm(halflife=half_life_s / grid_s, adjust=False).mean().to_numpy()
+    want = r2.ewm(halflife=half_life_s / grid_s, adjust=debiased).mean().to_numpy()
     # the streaming value after the grid closing at price k covers returns up to k-1
     np.testing.assert_allclose(got, want[: len(got)], rtol=1e-12)
     assert len(got) == len(want) - 1
-    _grid, var = ewma_variance_grid(ts, logp, p, int(ts[-1]))
-    np.testing.assert_allclose(var[1:], want[: len(var) - 1], rtol=1e-12)
-
-
-@pytest.mark.parametrize(("grid_s", "half_life_s"), [(1.0, 60.0), (0.5, 7.0)])
-def test_debiased_variance_matches_pandas_adjusted_ewm(grid_s, half_life_s):
-    p = VolParams(grid_s=grid_s, half_life_s=half_life_s)
-    ts, logp = _one_price_per_interval(8, 400, grid_s)
-    vol = EwmaVolatility(p)
-    got = []
-    for t, lp in zip(ts.tolist(), logp.tolist()):
-        before = vol.n_returns
-        vol.on_price(t, lp)
-        if vol.n_returns > before:
-            got.append(vol.debiased_variance)
-    r2 = pd.Series(np.diff(logp)) ** 2
-    want = r2.ewm(halflife=half_life_s / grid_s, adjust=True).mean().to_numpy()
-    np.testing.assert_allclose(got, want[: len(got)], rtol=1e-12)
-    _grid, var = ewma_variance_grid(ts, logp, p, int(ts[-1]), debiased=True)
+    _grid, var = ewma_variance_grid(ts, logp, p, int(ts[-1]), debiased=debiased)
     np.testing.assert_allclose(var[1:], want[: len(var) - 1], rtol=1e-12)
 
 

@@ -103,7 +103,8 @@ class SignalStack:
         of streams not followed.
     """
 
-    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "_tox_consts", "bursts",
+    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "_tox_consts",
+                 "_tox_slow", "_tox_version", "bursts",
                  "depth", "fair", "flow", "ignored", "markout", "ofi", "out_of_order",
                  "streams", "syncs", "top", "vol", "vpin")
 
@@ -124,8 +125,11 @@ class SignalStack:
         self.bursts = BurstSweepDetector(s, p.burst)
         self._tox = tox = p.toxicity
         self._tox_consts = (*tox.knots, *tox.weights, tox.combined_knots, tox.quiet_quantile,
-                            tox.reason_quantile)
+                            tox.reason_quantile, 2.0 * len(tox.knots[2]),
+                            2.0 * len(tox.knots[3]), 2.0 * len(tox.combined_knots))
         self._h = p.markout_horizon_index()
+        self._tox_version: tuple[int, int] = (-1, -1)
+        self._tox_slow: tuple[float, ...] = ()
         if books is None:
             self.syncs = [BookSync(SYNC_RULES[v], v, sym) for v, sym in s.keys]
             self._books = [x.book for x in self.syncs]
@@ -205,27 +209,42 @@ class SignalStack:
         return (v, self.markout.adverse_bps(side, self._h), self.bursts.burst(side, t),
                 self.bursts.sweep(side, t))
 
-    def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
-        kv, km, kb, ks, wv, wm, wb, ws, kz, q0, rq = self._tox_consts
-        vpin, bursts = self.vpin, self.bursts
-        mk = self.markout.by_side
-        h = self._h
-        scores = []
-        key = 0
+    def _slow_parts(self) -> tuple[tuple[float, float, float], ...]:
+        """Per side (sell, buy): the VPIN and markout percentiles and their part of ``z``
+        (they change only when a bucket completes or a markout resolves)."""
+        kv, km, _, _, wv, wm = self._tox_consts[:6]
+        vpin, mk, h = self.vpin, self.markout.by_side, self._h
+        out = []
         for s, vx in ((0, vpin.sell), (1, vpin.buy)):
-            side = 1 if s else -1
             uv = (bisect_left(kv, vx) + bisect_right(kv, vx)) / (2.0 * len(kv))
             mx = mk[s][h].value
             um = (bisect_left(km, mx) + bisect_right(km, mx)) / (2.0 * len(km))
+            out.append((uv, um, wv * (uv - 0.5) + wm * (um - 0.5)))
+        return tuple(out)
+
+    def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
+        kb, ks, wv, wm, wb, ws, kz, q0, rq, nb, ns, nz = self._tox_consts[2:]
+        bursts = self.bursts
+        if (self.vpin.buckets != self._tox_version[0]
+                or self.markout.resolutions != self._tox_version[1]):
+            self._tox_version = (self.vpin.buckets, self.markout.resolutions)
+            self._tox_slow = self._slow_parts()
+        scores = [0.0, 0.0]
+        key = 0
+        for s, (uv, um, part) in enumerate(self._tox_slow):
+            side = 1 if s else -1
+            # mid-ranks: bisect_left differs from bisect_right only on a tie with a knot
             bx = bursts.burst(side, t)
-            ub = (bisect_left(kb, bx) + bisect_right(kb, bx)) / (2.0 * len(kb))
+            r = bisect_right(kb, bx)
+            ub = ((bisect_left(kb, bx) if r and kb[r - 1] == bx else r) + r) / nb
             sx = bursts.sweep(side, t)
-            us = (bisect_left(ks, sx) + bisect_right(ks, sx)) / (2.0 * len(ks))
-            z = wv * (uv - 0.5) + wm * (um - 0.5) + wb * (ub - 0.5) + ws * (us - 0.5)
-            q = (bisect_left(kz, z) + bisect_right(kz, z)) / (2.0 * len(kz))
-            score = (q - q0) / (1.0 - q0) if q > q0 else 0.0
-            scores.append(score)
-            if score > 0.0:
+            r = bisect_right(ks, sx)
+            us = ((bisect_left(ks, sx) if r and ks[r - 1] == sx else r) + r) / ns
+            z = part + wb * (ub - 0.5) + ws * (us - 0.5)
+            r = bisect_right(kz, z)
+            q = ((bisect_left(kz, z) if r and kz[r - 1] == z else r) + r) / nz
+            if q > q0:
+                scores[s] = (q - q0) / (1.0 - q0)
                 key |= ((wv > 0 and uv >= rq) | (wm > 0 and um >= rq) << 1
                         | (wb > 0 and ub >= rq) << 2 | (ws > 0 and us >= rq) << 3) << 4 * s
         tox_bid, tox_ask = scores

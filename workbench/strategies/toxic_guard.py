@@ -66,6 +66,8 @@ class GuardParams(ParamsIO):
     flow_weights: tuple[float, float, float] = (0.5, 0.0, -0.5)
 
     def __post_init__(self) -> None:
+        # a tuple whatever it was read as (JSON and YAML give lists)
+        object.__setattr__(self, "flow_weights", tuple(float(w) for w in self.flow_weights))
         names = ("widen_on", "widen_off", "pull_on", "pull_off", "join_on", "join_off")
         check_non_negative(self, *names, "join_flow", "cooldown_ns", "join_cooldown_ns")
         check_positive(self, "widen_ticks", "join_max_lots")

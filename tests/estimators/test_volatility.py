@@ -120,3 +120,33 @@ def test_gap_closes_every_grid_time_with_zero_returns():
     lam = p.lam
     assert vol.n_returns == 4
     assert vol.variance == pytest.approx(0.01**2 * lam**3, rel=1e-12)
+
+
+def test_led_by_the_reference_then_the_median_when_it_goes_stale():
+    from workbench.core.events import BestBidOffer
+    from workbench.estimators import FusedVolatility, StreamSet
+
+    keys = [("binance-usdm", "BTCUSDT"), ("binance-spot", "BTCUSDT"),
+            ("binance-coinm", "BTCUSD_PERP")]
+    streams = StreamSet.of(keys)
+    p = VolParams(grid_s=1.0, half_life_s=30.0, min_returns=5, stale_s=3.0)
+    fused = FusedVolatility(streams, p, reference=0)
+    rng = np.random.default_rng(5)
+    t0 = 1_700_000_000 * NS
+    sd = {0: 3e-4, 1: 1e-4, 2: 2e-4}  # each venue its own noise: distinct variances
+    logp = {i: math.log(60_000.0) for i in sd}
+    for k in range(60):
+        for i, (venue, sym) in enumerate(keys):
+            if i == 0 and k >= 40:
+                continue  # the reference goes silent at 40 s
+            logp[i] += rng.normal(0.0, sd[i])
+            tick = streams.tick_sizes[i]
+            bid = int(math.exp(logp[i]) / tick)
+            t = t0 + k * NS + 1 + i
+            fused.update(BestBidOffer(-1, t, venue, sym, bid, 3, bid + 1, 3, t))
+        if k == 39:
+            vol, ok = fused.value(t0 + k * NS + 10)
+            assert ok and vol == math.sqrt(fused._vols[0].debiased_variance)
+    vol, ok = fused.value(t0 + 59 * NS + 10)
+    others = sorted(v.debiased_variance for v in fused._vols[1:])
+    assert ok and vol == pytest.approx(math.sqrt((others[0] + others[1]) / 2), rel=1e-12)

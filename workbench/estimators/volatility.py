@@ -212,7 +212,8 @@ def ewma_variance_grid(ts_ns: np.ndarray, log_price: np.ndarray, params: VolPara
 
 
 class FusedVolatility:
-    """Streaming volatility fused across streams (median of fresh, warmed variances).
+    """Streaming volatility: the reference stream's own variance while it is usable, else
+    the median over the fresh, warmed streams (see the module docstring).
 
     Parameters
     ----------
@@ -273,7 +274,8 @@ class FusedVolatility:
                 self._next = v._next
 
     def value(self, t: int) -> tuple[float, bool]:
-        """``(vol_per_sqrt_s, ok)`` at time ``t``: median of the fresh, warmed streams.
+        """``(vol_per_sqrt_s, ok)`` at time ``t``: the reference's if it is fresh and warmed,
+        else the median of the fresh, warmed streams.
 
         When no stream is fresh the median of the warmed ones is returned with
         ``ok=False``; with none warmed, ``(0.0, False)``.

@@ -214,7 +214,7 @@ class FairMidFusion:
         self._has_basis = [i == self._ref for i in range(n)]
         self._adj = [0.0] * n
         self._led = p.reference_led
-        self._lead = p.weights_for(streams)
+        self._lead = [(i, w) for i, w in enumerate(p.weights_for(streams)) if w != 0.0]
         self._c_imb = p.imbalance_bps
         self._logmid = [0.0] * n
         self._imb = [0.0] * n
@@ -298,8 +298,19 @@ class FairMidFusion:
         ref = self._ref
         if quoted >= 0 and quoted != ref and good >> quoted & 1 and good >> ref & 1:
             self._sample_basis(quoted, t)
-        if self._led and good >> ref & 1:
-            self._lead_value(t, good, ref)
+        if self._led and good >> ref & 1:  # led by the reference (module docstring)
+            m = self._logmid[ref]
+            x = self._c_imb * self._imb[ref]
+            mask = 1 << ref
+            has_basis = self._has_basis
+            for i, w in self._lead:
+                if good >> i & 1 and has_basis[i]:
+                    x += w * (1.0 - (t - qts[i]) / stale) * (
+                        (self._logp[i] - self._basis[i] - m) * 1e4)
+                    mask |= 1 << i
+            self.mask = mask
+            self.value = math.exp(m + x * 1e-4)
+            self.ok = True
             return
         num = den = 0.0
         mask = 0
@@ -316,22 +327,6 @@ class FairMidFusion:
             self.ok = True
         else:
             self.ok = False
-
-    def _lead_value(self, t: int, good: int, ref: int) -> None:
-        """The reference-led value (the reference is usable)."""
-        m = self._logmid[ref]
-        x = self._c_imb * self._imb[ref]
-        mask = 1 << ref
-        lead, has_basis, qts, stale = self._lead, self._has_basis, self._qts, self._stale_ns
-        for i in self._range:
-            w = lead[i]
-            if w != 0.0 and good >> i & 1 and has_basis[i]:
-                gap = (self._logp[i] - self._basis[i] - m) * 1e4
-                x += w * (1.0 - (t - qts[i]) / stale) * gap
-                mask |= 1 << i
-        self.mask = mask
-        self.value = math.exp(m + x * 1e-4)
-        self.ok = True
 
     def _outliers(self, fresh: int) -> int:
         """Fresh sources that agree with at least half of the other fresh sources."""

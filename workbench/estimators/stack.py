@@ -126,7 +126,8 @@ class SignalStack:
         self._tox = tox = p.toxicity
         self._tox_consts = (*tox.knots, *tox.weights, tox.combined_knots, tox.quiet_quantile,
                             tox.reason_quantile, 2.0 * len(tox.knots[2]),
-                            2.0 * len(tox.knots[3]), 2.0 * len(tox.combined_knots))
+                            2.0 * len(tox.knots[3]), 2.0 * len(tox.combined_knots),
+                            _quiet_below(tox))
         self._h = p.markout_horizon_index()
         self._tox_version: tuple[int, int] = (-1, -1)
         self._tox_slow: tuple[float, ...] = ()
@@ -223,7 +224,7 @@ class SignalStack:
         return tuple(out)
 
     def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
-        kb, ks, wv, wm, wb, ws, kz, q0, rq, nb, ns, nz = self._tox_consts[2:]
+        kb, ks, wv, wm, wb, ws, kz, q0, rq, nb, ns, nz, z_quiet = self._tox_consts[2:]
         bursts = self.bursts
         if (self.vpin.buckets != self._tox_version[0]
                 or self.markout.resolutions != self._tox_version[1]):
@@ -241,6 +242,8 @@ class SignalStack:
             r = bisect_right(ks, sx)
             us = ((bisect_left(ks, sx) if r and ks[r - 1] == sx else r) + r) / ns
             z = part + wb * (ub - 0.5) + ws * (us - 0.5)
+            if z < z_quiet:
+                continue
             r = bisect_right(kz, z)
             q = ((bisect_left(kz, z) if r and kz[r - 1] == z else r) + r) / nz
             if q > q0:
@@ -271,6 +274,12 @@ class SignalStack:
             "ignored": self.ignored,
             "trades_rejected": self.flow.rejected,
         }
+
+
+def _quiet_below(tox: ToxicityParams) -> float:
+    """A combined statistic below this scores 0: its mid-rank is at most ``q0``."""
+    kz = tox.combined_knots
+    return kz[min(int(tox.quiet_quantile * len(kz)), len(kz) - 1)]
 
 
 def signals_frame(arrays: EventArrays, params: StackParams | None = None,

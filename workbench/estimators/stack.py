@@ -232,13 +232,13 @@ class SignalStack:
             self._tox_slow = self._slow_parts()
         scores = [0.0, 0.0]
         key = 0
+        b_sell, b_buy, s_sell, s_buy = bursts.scores(t)
         for s, (uv, um, part) in enumerate(self._tox_slow):
-            side = 1 if s else -1
             # mid-ranks: bisect_left differs from bisect_right only on a tie with a knot
-            bx = bursts.burst(side, t)
+            bx = b_buy if s else b_sell
             r = bisect_right(kb, bx)
             ub = ((bisect_left(kb, bx) if r and kb[r - 1] == bx else r) + r) / nb
-            sx = bursts.sweep(side, t)
+            sx = s_buy if s else s_sell
             r = bisect_right(ks, sx)
             us = ((bisect_left(ks, sx) if r and ks[r - 1] == sx else r) + r) / ns
             z = part + wb * (ub - 0.5) + ws * (us - 0.5)

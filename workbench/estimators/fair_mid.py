@@ -70,7 +70,9 @@ class FairMidParams:
     reference : str, optional
         Venue whose price units the fair mid is in (default: the first stream).
     price_kind : str
-        Source price: ``"mid"``, ``"micro"`` (size-weighted) or ``"stoikov"``.
+        Source price: ``"mid"``, ``"micro"`` (size-weighted) or ``"stoikov"``: the price
+        of the other venues' gaps and of the fall-back average (the led value starts from
+        the reference's mid and adds its imbalance term).
     stoikov : tuple of StoikovTable, optional
         One table per stream, for ``price_kind="stoikov"``.
     basis_half_life_s : float

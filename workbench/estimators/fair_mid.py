@@ -218,8 +218,8 @@ class FairMidFusion:
         self._led = p.reference_led
         self._lead = [(i, w) for i, w in enumerate(p.weights_for(streams)) if w != 0.0]
         self._c_imb = p.imbalance_bps
-        self._logmid = [0.0] * n
-        self._imb = [0.0] * n
+        self._logmid = 0.0
+        self._imb = 0.0
         self._sources = tuple(tuple(self.names[i] for i in range(n) if m >> i & 1)
                               for m in range(1 << n))
         self._last_ts = -(1 << 62)
@@ -264,8 +264,10 @@ class FairMidFusion:
             self._logp[i] = logp
             self._update_far(i, logp)
             self._s2[i] = rel * rel
-            self._logmid[i] = math.log((bid_ticks + ask_ticks) * 0.5 * tick)
-            self._imb[i] = (bid_lots - ask_lots) / (bid_lots + ask_lots)
+            if i == self._ref:  # the led value's anchor: the reference's mid and imbalance
+                self._logmid = (logp if kind == 0
+                                else math.log((bid_ticks + ask_ticks) * 0.5 * tick))
+                self._imb = (bid_lots - ask_lots) / (bid_lots + ask_lots)
             self._qts[i] = t
             self._ok[i] = True
             self._adj[i] = price * math.exp(-self._basis[i]) if self._has_basis[i] else price
@@ -301,8 +303,8 @@ class FairMidFusion:
         if quoted >= 0 and quoted != ref and good >> quoted & 1 and good >> ref & 1:
             self._sample_basis(quoted, t)
         if self._led and good >> ref & 1:  # led by the reference (module docstring)
-            m = self._logmid[ref]
-            x = self._c_imb * self._imb[ref]
+            m = self._logmid
+            x = self._c_imb * self._imb
             mask = 1 << ref
             has_basis = self._has_basis
             for i, w in self._lead:

@@ -95,7 +95,7 @@ def main() -> None:
         "fair_mid_frame": lambda: fair_mid_frame(arrays),
         "volatility_frame": lambda: volatility_frame(arrays),
         "imbalance_frame": lambda: imbalance_frame(arrays),
-        "vpin_frame": lambda: vpin_frame(arrays),
+        "vpin_frame": lambda: vpin_frame(arrays, np.log(np.where(fair > 0, fair, np.nan))),
         "markout_frame": lambda: markout_frame(arrays, fair),
         "burst_sweep_frame": lambda: burst_sweep_frame(arrays),
         "signals_frame": lambda: signals_frame(arrays),

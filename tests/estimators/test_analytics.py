@@ -52,10 +52,21 @@ def test_plot_builds_a_bokeh_figure():
     assert fig.title.text.startswith("ic_spearman")
 
 
-def test_on_recorded_signals(btc_arrays):
-    from workbench.estimators import signals_frame
-
-    frame = signals_frame(btc_arrays)
-    table = predictive_power(frame, ["ofi", "trade_imbalance"], horizons_s=(1.0, 5.0))
-    assert table["n"].min() > 300
-    assert table[["ic_spearman", "ic_pearson"]].abs().max().max() <= 1.0
+def test_t_stat_on_overlapping_returns_is_newey_west():
+    """At 30 s sampled every 1 s the reported t-statistic is statsmodels' HAC one with
+    at least 30 lags, not the OLS one of the overlapping sample."""
+    sm = pytest.importorskip("statsmodels.api")
+    frame = _planted(seed=9)
+    row = predictive_power(frame, ["signal"], horizons_s=(30.0,)).iloc[0]
+    ts = frame["ts_ns"].to_numpy()
+    at = ts[1:]  # the 1 s grid: every row but the first
+    fwd = forward_returns_bps(ts, frame["fair_mid"].to_numpy(), at, 30.0)
+    x = frame["signal"].to_numpy()[1:]
+    keep = np.isfinite(fwd)
+    want = sm.OLS(fwd[keep], sm.add_constant(x[keep])).fit(
+        cov_type="HAC", cov_kwds={"maxlags": int(row.lags), "use_correction": False})
+    naive = sm.OLS(fwd[keep], sm.add_constant(x[keep])).fit()
+    assert row.lags >= 30 and row.n == keep.sum()
+    assert row.t_stat == pytest.approx(want.tvalues[1], rel=1e-9)
+    assert row.t_stat != pytest.approx(naive.tvalues[1], rel=0.02)
+    assert row.ic_low < row.ic_spearman < row.ic_high

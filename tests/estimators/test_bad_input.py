@@ -5,9 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from workbench.core.events import BestBidOffer, Side, Trade
-from workbench.estimators import FairMidFusion, SignalStack, StreamSet
+from workbench.estimators import (
+    FairMidFusion,
+    FairMidParams,
+    SignalStack,
+    StackParams,
+    StreamSet,
+)
 
 NS = 1_000_000_000
 KEYS = [("binance-spot", "BTCUSDT"), ("binance-usdm", "BTCUSDT"),
@@ -83,10 +90,19 @@ def test_nan_price_through_the_float_api_is_rejected():
     assert math.isfinite(fusion.value) and fusion.value > 0
 
 
-def test_ten_percent_jump_on_one_venue_is_flagged_and_ignored():
+@pytest.mark.parametrize(("fair", "jumper", "during", "after"), [
+    # the average: the jumping venue is an outlier and leaves it
+    (FairMidParams(reference_led=False), "binance-coinm",
+     ("binance-spot", "binance-usdm"), ("binance-spot", "binance-usdm", "binance-coinm")),
+    # led by spot with a weight on USD-M: spot jumping makes the fair mid fall back to the
+    # basis-corrected average of the two others
+    (FairMidParams(lead_weights=(("binance-usdm", 0.3),)), "binance-spot",
+     ("binance-usdm", "binance-coinm"), ("binance-spot", "binance-usdm")),
+])
+def test_ten_percent_jump_on_one_venue_is_flagged_and_ignored(fair, jumper, during, after):
     rng = np.random.default_rng(2)
-    stack = SignalStack(StreamSet.of(KEYS))
-    events = _quotes(rng, 400, jump=("binance-coinm", 200, 260))
+    stack = SignalStack(StreamSet.of(KEYS), StackParams(fair=fair))
+    events = _quotes(rng, 400, jump=(jumper, 200, 260))
     before = None
     for j, e in enumerate(events):
         stack.update(e)
@@ -94,12 +110,13 @@ def test_ten_percent_jump_on_one_venue_is_flagged_and_ignored():
         step = j // 3
         if step == 199 and e.venue == "binance-coinm":
             before = s.fair_mid
+            assert s.sources == after
         if 201 <= step < 260:
-            assert "binance-coinm" not in s.sources
-            assert stack.state()["sources"]["binance-coinm"] == "outlier"
+            assert s.sources == during
+            assert stack.state()["sources"][jumper] == "outlier"
             assert abs(s.fair_mid / before - 1) < 5e-3  # random walk only, no 10% move
             assert s.fair_mid_ok
-    assert "binance-coinm" in stack.signals().sources
+    assert stack.signals().sources == after
 
 
 def test_silent_source_and_out_of_order_timestamps():

@@ -32,7 +32,11 @@ def _run(events, streams, params=None, drop=None):
 
 
 def test_streaming_equals_vectorised(btc_events, btc_arrays):
-    for params in (FairMidParams(), FairMidParams(price_kind="mid", reference="binance-spot")):
+    lead = (("binance-usdm", 0.2), ("binance-coinm", -0.05))
+    for params in (FairMidParams(), FairMidParams(price_kind="mid", reference="binance-spot"),
+                   FairMidParams(reference="binance-coinm", lead_weights=lead,
+                                 imbalance_bps=0.1),
+                   FairMidParams(reference_led=False)):
         fair, mask, _ = _run(btc_events, btc_arrays.streams, params)
         frame = fair_mid_frame(btc_arrays, params)
         np.testing.assert_allclose(fair, frame["fair_mid"], rtol=1e-9)
@@ -40,7 +44,7 @@ def test_streaming_equals_vectorised(btc_events, btc_arrays):
 
 
 def test_fused_mid_within_basis_corrected_spreads(btc_arrays):
-    frame = fair_mid_frame(btc_arrays)
+    frame = fair_mid_frame(btc_arrays, FairMidParams(reference_led=False))
     a = btc_arrays
     names = a.streams.names
     n = len(a)
@@ -66,7 +70,7 @@ def test_fused_mid_within_basis_corrected_spreads(btc_arrays):
 
 def test_switching_a_venue_off_is_smooth_and_stale_venue_stops_within_limit(btc_events,
                                                                             btc_arrays):
-    params = FairMidParams()
+    params = FairMidParams(reference_led=False)
     stale_ns = int(params.stale_s * NS)
     t_off = btc_events[0].local_ts_ns + 150 * NS
     full, _, ts_full = _run(btc_events, btc_arrays.streams, params)

@@ -7,6 +7,8 @@ import numpy as np
 from workbench.estimators import (
     Signals,
     SignalStack,
+    StackParams,
+    VpinParams,
     depth_imbalance_frame,
     depth_records,
     signals_frame,
@@ -20,7 +22,8 @@ def test_streaming_stack_equals_vectorised_twin(btc_events, btc_arrays):
     n = 70_000  # about two and a half minutes of all three venues
     events = btc_events[:n]
     arrays = btc_arrays.take(np.arange(len(btc_arrays)) < n)
-    stack = SignalStack(arrays.streams)
+    params = StackParams(vpin=VpinParams(bucket_notional=250_000.0))  # VPIN warms in time
+    stack = SignalStack(arrays.streams, params)
     got = np.zeros((n, len(FIELDS)))
     oks = np.zeros((n, 2), dtype=bool)
     for j, e in enumerate(events):
@@ -29,13 +32,14 @@ def test_streaming_stack_equals_vectorised_twin(btc_events, btc_arrays):
         got[j] = [getattr(s, f) for f in FIELDS]
         oks[j] = s.fair_mid_ok, s.vol_ok
     records = depth_records(events, arrays.streams)
-    want = signals_frame(arrays, depth=records)
+    want = signals_frame(arrays, params, depth=records)
     for c, f in enumerate(FIELDS):
         scale = np.abs(want[f]).max()
         np.testing.assert_allclose(got[:, c], want[f], rtol=1e-9, atol=1e-9 * scale,
                                    err_msg=f)
     assert (oks[:, 0] == want["fair_mid_ok"]).all() and (oks[:, 1] == want["vol_ok"]).all()
-    assert oks[-1].all() and stack.vpin.buckets >= 50
+    assert oks[-1].all() and stack.vpin.buckets >= 60 and stack.vpin.value > 0
+    assert (want["toxicity_bid"] > 0).mean() > 0.01  # the scores were exercised
     # the depth cache agrees with full top-N reads of the books
     depth = depth_imbalance_frame(records, n)
     assert np.abs(depth["top"].to_numpy()[-1] - stack.depth.value()[0]) < 1e-12

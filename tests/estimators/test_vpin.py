@@ -1,6 +1,8 @@
-"""VPIN against its published definition on constructed buckets."""
+"""VPIN with bulk volume classification against a hand computation of its definition."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -11,69 +13,77 @@ from workbench.estimators import EventArrays, StreamSet, Vpin, VpinParams, vpin_
 COINM = ("binance-coinm", "BTCUSD_PERP")  # 100 USD a contract: notional = 100 * lots
 
 
-def _trades(seed: int, v_usd: float, n_buckets: int):
-    """Random trades, and each bucket's buy volume by expanding trades into contracts."""
+def _hand_vpin(sizes_usd, log_prices, v, n, half_life):
+    """ELO 2012 / BVC 2016 written out bucket by bucket, one contract at a time."""
+    lam = 2.0 ** (-1.0 / half_life)
+    filled, start, dps, imbs = 0.0, log_prices[0], [], []
+    for size, lp in zip(sizes_usd, log_prices):
+        for _ in range(int(size // 100)):  # one 100 USD contract at a time
+            filled += 100.0
+            if filled >= v:
+                dp = lp - start
+                start = lp
+                if dps:
+                    weights = [lam ** (len(dps) - 1 - j) for j in range(len(dps))]
+                    var = sum(w * d * d for w, d in zip(weights, dps)) / sum(weights)
+                    buy = v * 0.5 * (1 + math.erf(dp / math.sqrt(var) / math.sqrt(2)))
+                else:
+                    buy = v / 2
+                imbs.append(buy - (v - buy))
+                dps.append(dp)
+                filled = 0.0
+    last = imbs[-n:]
+    return (sum(x for x in last if x > 0) / (n * v), -sum(x for x in last if x < 0) / (n * v),
+            len(imbs))
+
+
+def _trades(seed: int, n: int):
     rng = np.random.default_rng(seed)
-    per_bucket = int(v_usd / 100)
-    sizes, sides = [], []
-    while sum(sizes) < per_bucket * n_buckets:
-        sizes.append(int(rng.integers(1, 40)))
-        sides.append(1 if rng.random() < 0.7 else -1)
-    units = np.repeat(sides, sizes)  # one entry per 100 USD contract
-    full = len(units) // per_bucket
-    buckets = units[: full * per_bucket].reshape(full, per_bucket)
-    return np.array(sizes), np.array(sides), (buckets > 0).sum(axis=1) * 100.0
+    sizes = rng.integers(1, 40, n) * 100.0
+    log_prices = np.log(60_000.0) + np.cumsum(rng.normal(0, 2e-5, n))
+    return sizes, log_prices
 
 
-def test_vpin_matches_definition():
-    v, n = 10_000.0, 20
-    sizes, sides, bucket_buy = _trades(5, v, 60)
-    p = VpinParams(bucket_notional=v, n_buckets=n)
+def test_bvc_vpin_matches_the_hand_computation():
+    v, n, hl = 10_000.0, 20, 8.0
+    sizes, lps = _trades(5, 3000)
+    p = VpinParams(bucket_notional=v, n_buckets=n, sigma_half_life_buckets=hl)
     vpin = Vpin(p)
-    for q, s in zip(sizes.tolist(), sides.tolist()):
-        vpin.on_trade(q * 100.0, s)
-    done = vpin.buckets
-    assert done == len(bucket_buy)
-    b = bucket_buy[done - n:done]
-    s = v - b
-    assert vpin.value == pytest.approx(np.sum(np.abs(b - s)) / (n * v), rel=1e-9)
-    assert vpin.buy == pytest.approx(np.sum(np.maximum(b - s, 0)) / (n * v), rel=1e-9)
-
+    for q, lp in zip(sizes.tolist(), lps.tolist()):
+        vpin.on_trade(q, lp)
+    buy, sell, done = _hand_vpin(sizes, lps, v, n, hl)
+    assert vpin.buckets == done > n
+    assert vpin.buy == pytest.approx(buy, rel=1e-9)
+    assert vpin.sell == pytest.approx(sell, rel=1e-9)
     m = len(sizes)
     arrays = EventArrays(
         StreamSet.of([COINM]), np.arange(m, dtype=np.int64) * 1000, np.zeros(m, np.int64),
         np.full(m, EventKind.TRADE, np.uint8), *(np.zeros(m, np.int64) for _ in range(4)),
-        np.full(m, 600_000, np.int64), sizes.astype(np.int64), sides.astype(np.int64))
-    frame = vpin_frame(arrays, p)
-    assert frame["vpin"].iloc[-1] == pytest.approx(vpin.value, rel=1e-9)
+        np.full(m, 600_000, np.int64), (sizes / 100).astype(np.int64), np.ones(m, np.int64))
+    frame = vpin_frame(arrays, lps, p)
+    assert frame["vpin_buy"].iloc[-1] == pytest.approx(buy, rel=1e-9)
+    assert frame["vpin_sell"].iloc[-1] == pytest.approx(sell, rel=1e-9)
     assert frame["buckets"].iloc[-1] == done
 
 
-def test_vpin_of_balanced_and_one_sided_flow():
-    p = VpinParams(bucket_notional=1000.0, n_buckets=4)
-    one_sided, balanced = Vpin(p), Vpin(p)
-    for _ in range(40):
-        one_sided.on_trade(250.0, 1)
-        balanced.on_trade(250.0, 1)
-        balanced.on_trade(250.0, -1)
-    assert one_sided.value == pytest.approx(1.0) and one_sided.sell == 0.0
-    assert balanced.value == pytest.approx(0.0, abs=1e-12)
+def test_classification_uses_prices_not_aggressor_flags():
+    """Flat prices: every bucket splits evenly whatever the prints' sides; a steady rise
+    classifies most volume as buying."""
+    p = VpinParams(bucket_notional=1000.0, n_buckets=4, sigma_half_life_buckets=4)
+    flat, rising = Vpin(p), Vpin(p)
+    rng = np.random.default_rng(7)
+    lp = 0.0
+    for _ in range(80):
+        flat.on_trade(250.0, 0.0)
+        lp += abs(rng.normal(1e-4, 2e-5))
+        rising.on_trade(250.0, lp)
+    assert flat.value == 0.0 and flat.buckets == 20
+    assert rising.buy > 0.5 and rising.sell == 0.0
 
 
-def test_streaming_equals_vectorised_on_recorded_trades(btc_events, btc_arrays):
-    from workbench.estimators import TradeFlowImbalance
-
-    p = VpinParams(bucket_notional=100_000.0, n_buckets=30)
-    streams = btc_arrays.streams
-    index = streams.index()
-    flow, vpin = TradeFlowImbalance(streams), Vpin(p)
-    got = np.zeros(len(btc_events))
-    for j, e in enumerate(btc_events):
-        if type(e).__name__ == "Trade":
-            x = flow.on_trade(index[(e.venue, e.symbol)], e.local_ts_ns, e.price_ticks,
-                              e.size_lots, e.aggressor)
-            vpin.on_trade(x, e.aggressor)
-        got[j] = vpin.value
-    want = vpin_frame(btc_arrays, p)["vpin"].to_numpy()
-    assert vpin.buckets > 100
-    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+def test_bucket_size_from_traded_volume():
+    p = VpinParams.from_volume(290_000.0, bucket_s=5.0, n_buckets=30)
+    assert p.bucket_notional == pytest.approx(1_450_000.0)
+    assert p.sigma_half_life_buckets == 30.0
+    with pytest.raises(ValueError):
+        VpinParams(bucket_notional=0.0)

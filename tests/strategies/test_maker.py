@@ -204,7 +204,7 @@ def test_guard_widen_pull_join():
     assert widened.bids == base.bids and "ask:widen:toxicity" in widened.reasons
     pulled = quote(sig(toxicity_bid=0.8), TOP, 0, PARAMS, INST)
     assert pulled.bids == () and pulled.asks == base.asks
-    flow = dict(ofi=0.9, trade_imbalance=0.9, book_imbalance=0.9)
+    flow = dict(ofi=0.0, trade_imbalance=-0.9, book_imbalance=0.9)  # buying pressure
     joined = quote(sig(toxicity_ask=0.95, **flow), TOP, 5, PARAMS, INST)
     assert joined.asks == () and joined.taker is not None
     assert joined.taker.side is Side.BUY and joined.taker.price_ticks == TOP.ask_ticks

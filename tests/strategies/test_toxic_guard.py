@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,8 +21,8 @@ def s(ts, tox_b=0.0, tox_a=0.0, flow=0.0):
         fair_mid_ok=True,
         toxicity_bid=tox_b,
         toxicity_ask=tox_a,
-        ofi=flow,
-        trade_imbalance=flow,
+        ofi=0.0,
+        trade_imbalance=-flow,  # the default flow weights: (0.5, 0, -0.5)
         book_imbalance=flow,
     )
 
@@ -95,4 +96,21 @@ def test_quiet_market_shortcut_decides_as_the_full_state_machine(steps):
                 and ta < params.widen_on:
             assert decisions.bid.action is decisions.ask.action is GuardAction.KEEP
             assert decisions.bid.reason == "bid:keep:held" and not decisions.bid.take
-            assert classify(tb, -imb, GuardAction.KEEP, params)[0] is GuardAction.KEEP
+            assert classify(tb, -(imb - flow) / 2, GuardAction.KEEP, params)[0] \
+                is GuardAction.KEEP
+
+
+def test_flow_follows_the_measured_signs():
+    """Heavy bids and recent selling (which reverts) are buying pressure: a toxic ask
+    joins; recent buying alone with a flat book is selling pressure and does not."""
+    from workbench.strategies.toxic_guard import side_inputs
+
+    sig = Signals(ts_ns=0, fair_mid=100.0, fair_mid_ok=True, book_imbalance=0.6,
+                  ofi=-1.0, trade_imbalance=-0.6, toxicity_ask=0.95)
+    assert side_inputs(sig, GuardParams().flow_weights)[3] == pytest.approx(0.6)
+    assert stateless_decisions(sig, P).ask.action is GuardAction.JOIN
+    chase = sig._replace(book_imbalance=0.0, ofi=1.0, trade_imbalance=1.0)
+    assert side_inputs(chase, GuardParams().flow_weights)[3] == pytest.approx(-0.5)
+    assert stateless_decisions(chase, P).ask.action is GuardAction.PULL
+    with pytest.raises(Exception, match="flow_weights"):
+        GuardParams(flow_weights=(1.0, 1.0, -1.0))

@@ -1,6 +1,15 @@
-"""Research helpers over estimator output: predictive power of signals, plots (bokeh lazily)."""
+"""Research helpers over estimator output: predictive power of signals with HAC inference,
+the out-of-sample scorecard (:mod:`workbench.analytics.scorecard`), plots (bokeh lazily)."""
 
 from workbench.analytics.backtest_plot import plot_run
+from workbench.analytics.hac import (
+    HacFit,
+    IcResult,
+    hac_mean,
+    hac_ols,
+    information_coefficient,
+    lags_for,
+)
 from workbench.analytics.predictive import (
     COLUMNS,
     forward_returns_bps,
@@ -11,7 +20,13 @@ from workbench.analytics.predictive import (
 
 __all__ = [
     "COLUMNS",
+    "HacFit",
+    "IcResult",
     "forward_returns_bps",
+    "hac_mean",
+    "hac_ols",
+    "information_coefficient",
+    "lags_for",
     "plot_predictive_power",
     "plot_run",
     "predictive_power",

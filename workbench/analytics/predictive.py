@@ -2,24 +2,29 @@
 
 For each signal and horizon ``h``, on a time grid of ``sample_s`` seconds: the forward
 fair-mid log return ``r_h(t) = ln fair(t + h) - ln fair(t)`` in basis points, its Spearman
-and Pearson correlation with the signal (the information coefficient), and the OLS
-slope of ``r_h`` on the signal with its t-statistic and R². ``fair(t)`` is the fair mid
+and Pearson correlation with the signal (the information coefficient, with a 95% HAC
+interval), and the OLS slope of ``r_h`` on the signal with its Newey–West t-statistic
+and R². Forward returns overlap over ``h / sample_s`` samples, so every error uses at
+least that many Bartlett lags (:mod:`workbench.analytics.hac`); plain OLS errors would
+overstate the t-statistic by about ``sqrt(h / sample_s)``. ``fair(t)`` is the fair mid
 after the last event at or before ``t``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from workbench.analytics.hac import hac_ols, information_coefficient, lags_for
 from workbench.estimators.decay import NS_PER_S
 
-#: Columns of :func:`predictive_power`.
+#: Columns of :func:`predictive_power` (``t_stat`` is Newey–West; ``ic_low``/``ic_high``
+#: bound the Spearman IC's 95% HAC interval; ``lags`` the Bartlett lags used).
 COLUMNS = ("signal", "horizon_s", "n", "ic_spearman", "ic_pearson", "beta_bps",
-           "t_stat", "r2")
+           "t_stat", "r2", "ic_low", "ic_high", "lags")
 
 
 def sample_grid(frame: pd.DataFrame, sample_s: float) -> pd.DataFrame:
@@ -82,18 +87,20 @@ def predictive_power(frame: pd.DataFrame, signals: Sequence[str],
         for name in signals:
             x = grid[name].to_numpy(dtype=np.float64)
             keep = np.isfinite(x) & np.isfinite(fwd)
-            rows.append((name, float(h), *_fit(x[keep], fwd[keep])))
+            lags = lags_for(int(keep.sum()), math.ceil(h / sample_s))
+            rows.append((name, float(h), *_fit(x[keep], fwd[keep], lags), lags))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> tuple[int, float, float, float, float, float]:
+def _fit(x: np.ndarray, y: np.ndarray, lags: int) -> tuple:
     n = len(x)
     if n < 3 or np.ptp(x) == 0.0 or np.ptp(y) == 0.0:
-        return n, np.nan, np.nan, np.nan, np.nan, np.nan
-    spearman = float(stats.spearmanr(x, y).statistic)
-    reg = stats.linregress(x, y)
-    t_stat = reg.slope / reg.stderr if reg.stderr > 0 else np.nan
-    return n, spearman, float(reg.rvalue), float(reg.slope), float(t_stat), float(reg.rvalue**2)
+        return n, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan
+    spearman = information_coefficient(x, y, lags, "spearman")
+    fit = hac_ols(y, x, lags)
+    pearson = float(np.corrcoef(x, y)[0, 1])
+    return (n, spearman.ic, pearson, float(fit.params[1]), float(fit.t_stats[1]), fit.r2,
+            spearman.low, spearman.high)
 
 
 def plot_predictive_power(table: pd.DataFrame, metric: str = "ic_spearman"):

@@ -21,7 +21,9 @@ from workbench.estimators.fair_mid import (
     FairMidFusion,
     FairMidParams,
     fair_mid_frame,
+    fair_mid_terms,
 )
+from workbench.estimators.fair_mid_calibration import calibrate_fair_mid
 from workbench.estimators.imbalance import (
     ImbalanceParams,
     OrderFlowImbalance,
@@ -39,15 +41,19 @@ from workbench.estimators.microprice import (
     mid_ticks,
 )
 from workbench.estimators.realized import (
+    bipower_variation,
     garman_klass_variance,
     ohlc_bars,
     parkinson_variance,
     realized_variance,
+    signature_plot,
+    tsrv_noise,
     two_scale_realized_variance,
 )
 from workbench.estimators.signals import Signals
 from workbench.estimators.stack import SignalStack, StackParams, signals_frame
 from workbench.estimators.toxicity import ToxicityParams
+from workbench.estimators.toxicity_calibration import calibrate_toxicity, trade_markouts
 from workbench.estimators.volatility import (
     SECONDS_PER_YEAR,
     EwmaVolatility,
@@ -90,12 +96,16 @@ __all__ = [
     "Vpin",
     "VpinParams",
     "annualise",
+    "bipower_variation",
     "burst_sweep_frame",
+    "calibrate_fair_mid",
+    "calibrate_toxicity",
     "decayed_cumsum",
     "depth_imbalance_frame",
     "depth_records",
     "ewma_variance_grid",
     "fair_mid_frame",
+    "fair_mid_terms",
     "fit_stoikov",
     "garman_klass_variance",
     "imbalance_frame",
@@ -108,7 +118,10 @@ __all__ = [
     "parkinson_variance",
     "realized_variance",
     "signals_frame",
+    "signature_plot",
+    "trade_markouts",
     "trade_notional",
+    "tsrv_noise",
     "two_scale_realized_variance",
     "volatility_frame",
     "vpin_frame",

@@ -110,17 +110,24 @@ class BurstSweepDetector:
             self._s[s] = decayed
         self._sts[s] = t
 
+    def scores(self, t: int) -> tuple[float, float, float, float]:
+        """``(burst_sell, burst_buy, sweep_sell, sweep_buy)`` in [0, 1] at ``t`` ns."""
+        b, bts, rate, scale = self._b, self._bts, self._brate, self._scale[1]
+        sw, sts, srate = self._s, self._sts, self._srate
+        b0 = b[0] * exp((bts[0] - t) * rate) * scale
+        b1 = b[1] * exp((bts[1] - t) * rate) * scale
+        s0 = sw[0] * exp((sts[0] - t) * srate)
+        s1 = sw[1] * exp((sts[1] - t) * srate)
+        return (b0 if b0 < 1.0 else 1.0, b1 if b1 < 1.0 else 1.0,
+                s0 if s0 < 1.0 else 1.0, s1 if s1 < 1.0 else 1.0)
+
     def burst(self, side: int, t: int) -> float:
         """Burst score in [0, 1] of aggressor ``side`` at ``t`` ns."""
-        s = 1 if side > 0 else 0
-        v = self._b[s] * exp((self._bts[s] - t) * self._brate) * self._scale[1]
-        return v if v < 1.0 else 1.0
+        return self.scores(t)[1 if side > 0 else 0]
 
     def sweep(self, side: int, t: int) -> float:
         """Sweep score in [0, 1] of aggressor ``side`` at ``t`` ns."""
-        s = 1 if side > 0 else 0
-        v = self._s[s] * exp((self._sts[s] - t) * self._srate)
-        return v if v < 1.0 else 1.0
+        return self.scores(t)[3 if side > 0 else 2]
 
     def sweep_venue(self, side: int) -> str:
         """Venue of the current sweep score of ``side`` ("" if none)."""

@@ -73,8 +73,18 @@ class Markout:
     params : MarkoutParams
     """
 
-    __slots__ = ("_h_min", "_h_ns", "_pending", "_rate", "by_side", "by_venue", "horizons_s",
-                 "names", "next_due_ns")
+    __slots__ = (
+        "_h_min",
+        "_h_ns",
+        "_pending",
+        "_rate",
+        "by_side",
+        "by_venue",
+        "horizons_s",
+        "names",
+        "next_due_ns",
+        "resolutions",
+    )
 
     def __init__(self, streams: StreamSet, params: MarkoutParams | None = None) -> None:
         p = params or MarkoutParams()
@@ -87,6 +97,8 @@ class Markout:
         #: Earliest due time of a queued markout (callers may skip :meth:`resolve` until
         #: an event comes after it).
         self.next_due_ns = 1 << 62
+        #: Calls of :meth:`resolve` that settled markouts (the means change only then).
+        self.resolutions = 0
         # [side index 0=sell aggressor, 1=buy][horizon]
         self.by_side = [[_Mean() for _ in p.horizons_s] for _ in range(2)]
         self.by_venue = [[[_Mean() for _ in p.horizons_s] for _ in range(2)]
@@ -104,6 +116,7 @@ class Markout:
         """Settle the markouts due strictly before ``t`` with ``fair`` (their end mid)."""
         if t <= self.next_due_ns:
             return
+        self.resolutions += 1
         nxt = 1 << 62
         for h, dq in enumerate(self._pending):
             if dq and dq[0][0] < t:

@@ -6,7 +6,12 @@
 * Stoikov's micro-price (Stoikov 2018, "The micro-price"): ``mid + g(I, S)``, the limit of
   expected future mids given the imbalance ``I = q_b / (q_b + q_a)`` and the spread ``S``,
   from a Markov chain of (imbalance bucket, spread) fitted on recorded quotes by
-  :func:`fit_stoikov`.
+  :func:`fit_stoikov`. The micro-price is clamped inside the spread; where the fitted
+  ``|g|`` exceeds half the spread the premise (expected future mids converge within
+  the current touch, the mid a martingale at that scale) fails, and the table says so
+  (:attr:`StoikovTable.beyond_touch`, :attr:`StoikovTable.premise_holds`). On USD-M
+  BTC, whose 1-tick spread is refilled faster than it moves, it fails at the extreme
+  imbalance buckets.
 """
 
 from __future__ import annotations
@@ -48,15 +53,30 @@ class StoikovTable:
         """Number of imbalance buckets."""
         return self.adjust_ticks.shape[1]
 
+    @property
+    def beyond_touch(self) -> np.ndarray:
+        """Cells where ``|g|`` exceeds half the spread (row ``s`` has spread ``s + 1``
+        ticks): there the unclamped micro-price would lie outside the quote."""
+        half = (np.arange(1, self.adjust_ticks.shape[0] + 1) * 0.5)[:, None]
+        return np.abs(self.adjust_ticks) > half
+
+    @property
+    def premise_holds(self) -> bool:
+        """False when any cell's micro-price falls beyond the touch (see the module)."""
+        return not bool(self.beyond_touch.any())
+
     def price_ticks(self, bid_ticks, bid_lots, ask_ticks, ask_lots):
-        """Micro-price in ticks, ``mid + g(I, S)`` (scalars or arrays)."""
+        """Micro-price in ticks, ``mid + g(I, S)`` clamped to ``[bid, ask]`` (scalars or
+        arrays)."""
         spread = np.clip(np.asarray(ask_ticks - bid_ticks, dtype=np.int64), 1,
                          self.adjust_ticks.shape[0])
         imb = bid_lots / (bid_lots + ask_lots)
         bucket = np.minimum((np.asarray(imb) * self.n_buckets).astype(np.int64),
                             self.n_buckets - 1)
         g = self.adjust_ticks[spread - 1, bucket]
-        return (bid_ticks + ask_ticks) * 0.5 + (g if np.ndim(g) else float(g))
+        raw = (bid_ticks + ask_ticks) * 0.5 + (g if np.ndim(g) else float(g))
+        out = np.minimum(np.maximum(raw, bid_ticks), ask_ticks)
+        return out if np.ndim(out) else float(out)
 
 
 def fit_stoikov(bid_ticks: np.ndarray, bid_lots: np.ndarray, ask_ticks: np.ndarray,

@@ -12,8 +12,10 @@ keep. :func:`signals_frame` is the vectorised twin of the whole stack.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from math import log
 
 import numpy as np
 import pandas as pd
@@ -42,9 +44,9 @@ from workbench.estimators.markout import Markout, MarkoutParams, markout_frame
 from workbench.estimators.signals import Signals
 from workbench.estimators.toxicity import (
     ToxicityParams,
-    clip01,
-    combine_arrays,
+    percentile,
     reason_labels,
+    score_arrays,
 )
 from workbench.estimators.volatility import FusedVolatility, VolParams, volatility_frame
 from workbench.estimators.vpin import Vpin, VpinParams, vpin_frame
@@ -101,7 +103,8 @@ class SignalStack:
         of streams not followed.
     """
 
-    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "bursts",
+    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "_tox_consts",
+                 "_tox_slow", "_tox_version", "bursts",
                  "depth", "fair", "flow", "ignored", "markout", "ofi", "out_of_order",
                  "streams", "syncs", "top", "vol", "vpin")
 
@@ -112,7 +115,7 @@ class SignalStack:
         self.streams = s
         self._index = s.index()
         self.fair = FairMidFusion(s, p.fair)
-        self.vol = FusedVolatility(s, p.vol)
+        self.vol = FusedVolatility(s, p.vol, p.fair.reference_index(s))
         self.ofi = OrderFlowImbalance(s, p.imbalance)
         self.flow = TradeFlowImbalance(s, p.imbalance)
         self.top = TopOfBookImbalance(s, p.imbalance)
@@ -120,8 +123,14 @@ class SignalStack:
         self.vpin = Vpin(p.vpin)
         self.markout = Markout(s, p.markout)
         self.bursts = BurstSweepDetector(s, p.burst)
-        self._tox = p.toxicity
+        self._tox = tox = p.toxicity
+        self._tox_consts = (*tox.knots, *tox.weights, tox.combined_knots, tox.quiet_quantile,
+                            tox.reason_quantile, 2.0 * len(tox.knots[2]),
+                            2.0 * len(tox.knots[3]), 2.0 * len(tox.combined_knots),
+                            _quiet_below(tox))
         self._h = p.markout_horizon_index()
+        self._tox_version: tuple[int, int] = (-1, -1)
+        self._tox_slow: tuple[float, ...] = ()
         if books is None:
             self.syncs = [BookSync(SYNC_RULES[v], v, sym) for v, sym in s.keys]
             self._books = [x.book for x in self.syncs]
@@ -161,7 +170,8 @@ class SignalStack:
             side = event.aggressor
             x = self.flow.on_trade(i, t, event.price_ticks, event.size_lots, side)
             if x > 0.0:
-                self.vpin.on_trade(x, side)
+                if fair.value > 0.0:
+                    self.vpin.on_trade(x, log(fair.value))
                 self.bursts.on_trade(i, t, event.price_ticks, side, x)
                 self.markout.on_trade(i, t, side, x, fair.value)
         elif kind is BookDelta:
@@ -190,33 +200,64 @@ class SignalStack:
                        self.flow.value, tox_bid, tox_ask, reasons, fair.sources)
 
     def components(self, side: int) -> tuple[float, float, float, float]:
-        """``(vpin, markout, burst, sweep)`` scores in [0, 1] of aggressor ``side``."""
-        p, t = self._tox, self._t
+        """``(vpin, markout, burst, sweep)`` percentiles in [0, 1] of aggressor ``side``
+        (each component through its calibrated distribution)."""
+        return tuple(percentile(x, k) for x, k in zip(self._raw(side), self._tox.knots))
+
+    def _raw(self, side: int) -> tuple[float, float, float, float]:
+        t = self._t
         v = self.vpin.buy if side > 0 else self.vpin.sell
-        m = self.markout.adverse_bps(side, self._h) / p.markout_scale_bps
-        return (clip01(v / p.vpin_scale), clip01(m), self.bursts.burst(side, t),
+        return (v, self.markout.adverse_bps(side, self._h), self.bursts.burst(side, t),
                 self.bursts.sweep(side, t))
 
+    def _slow_parts(self) -> tuple[tuple[float, float, float], ...]:
+        """Per side (sell, buy): the VPIN and markout percentiles and their part of ``z``
+        (they change only when a bucket completes or a markout resolves)."""
+        kv, km, _, _, wv, wm = self._tox_consts[:6]
+        vpin, mk, h = self.vpin, self.markout.by_side, self._h
+        out = []
+        for s, vx in ((0, vpin.sell), (1, vpin.buy)):
+            uv = (bisect_left(kv, vx) + bisect_right(kv, vx)) / (2.0 * len(kv))
+            mx = mk[s][h].value
+            um = (bisect_left(km, mx) + bisect_right(km, mx)) / (2.0 * len(km))
+            out.append((uv, um, wv * (uv - 0.5) + wm * (um - 0.5)))
+        return tuple(out)
+
     def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
-        p, vpin, bursts = self._tox, self.vpin, self.bursts
-        mk = self.markout.by_side
-        h = self._h
-        vs, vb = clip01(vpin.sell / p.vpin_scale), clip01(vpin.buy / p.vpin_scale)
-        ms = clip01(mk[0][h].value / p.markout_scale_bps)
-        mb = clip01(mk[1][h].value / p.markout_scale_bps)
-        bs, bb = bursts.burst(-1, t), bursts.burst(1, t)
-        ss, sb = bursts.sweep(-1, t), bursts.sweep(1, t)
-        tox_bid = 1.0 - (1.0 - vs) * (1.0 - ms) * (1.0 - bs) * (1.0 - ss)
-        tox_ask = 1.0 - (1.0 - vb) * (1.0 - mb) * (1.0 - bb) * (1.0 - sb)
-        thr = p.reason_threshold
-        if tox_bid < thr and tox_ask < thr:  # noisy-or >= every component
+        kb, ks, wv, wm, wb, ws, kz, q0, rq, nb, ns, nz, z_quiet = self._tox_consts[2:]
+        bursts = self.bursts
+        if (self.vpin.buckets != self._tox_version[0]
+                or self.markout.resolutions != self._tox_version[1]):
+            self._tox_version = (self.vpin.buckets, self.markout.resolutions)
+            self._tox_slow = self._slow_parts()
+        scores = [0.0, 0.0]
+        key = 0
+        b_sell, b_buy, s_sell, s_buy = bursts.scores(t)
+        for s, (uv, um, part) in enumerate(self._tox_slow):
+            # mid-ranks: bisect_left differs from bisect_right only on a tie with a knot
+            bx = b_buy if s else b_sell
+            r = bisect_right(kb, bx)
+            ub = ((bisect_left(kb, bx) if r and kb[r - 1] == bx else r) + r) / nb
+            sx = s_buy if s else s_sell
+            r = bisect_right(ks, sx)
+            us = ((bisect_left(ks, sx) if r and ks[r - 1] == sx else r) + r) / ns
+            z = part + wb * (ub - 0.5) + ws * (us - 0.5)
+            if z < z_quiet:
+                continue
+            r = bisect_right(kz, z)
+            q = ((bisect_left(kz, z) if r and kz[r - 1] == z else r) + r) / nz
+            if q > q0:
+                scores[s] = (q - q0) / (1.0 - q0)
+                key |= ((wv > 0 and uv >= rq) | (wm > 0 and um >= rq) << 1
+                        | (wb > 0 and ub >= rq) << 2 | (ws > 0 and us >= rq) << 3) << 4 * s
+        tox_bid, tox_ask = scores
+        if not key:
             return tox_bid, tox_ask, ()
-        key = ((vs >= thr) | (ms >= thr) << 1 | (bs >= thr) << 2 | (ss >= thr) << 3
-               | (vb >= thr) << 4 | (mb >= thr) << 5 | (bb >= thr) << 6 | (sb >= thr) << 7)
         if key & 0x88:
             key |= (bursts._src[0] + 1) << 8 | (bursts._src[1] + 1) << 16
         reasons = self._reasons.get(key)
         if reasons is None:
+            p = self._tox
             labels = (reason_labels("sell", p.markout_horizon_s, bursts.sweep_venue(-1))
                       + reason_labels("buy", p.markout_horizon_s, bursts.sweep_venue(1)))
             reasons = tuple(lab for n, lab in enumerate(labels) if key >> n & 1)
@@ -233,6 +274,12 @@ class SignalStack:
             "ignored": self.ignored,
             "trades_rejected": self.flow.rejected,
         }
+
+
+def _quiet_below(tox: ToxicityParams) -> float:
+    """A combined statistic below this scores 0: its mid-rank is at most ``q0``."""
+    kz = tox.combined_knots
+    return kz[min(int(tox.quiet_quantile * len(kz)), len(kz) - 1)]
 
 
 def signals_frame(arrays: EventArrays, params: StackParams | None = None,
@@ -252,16 +299,20 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     -------
     pandas.DataFrame
         ``ts_ns, fair_mid, fair_mid_ok, vol_per_sqrt_s, vol_ok, book_imbalance, ofi,
-        trade_imbalance, toxicity_bid, toxicity_ask`` and the toxicity components
-        (``c_<vpin|markout|burst|sweep>_<buy|sell>``), one row per event.
+        trade_imbalance, toxicity_bid, toxicity_ask``, the toxicity components raw
+        (``x_<vpin|markout|burst|sweep>_<buy|sell>``) and as calibrated percentiles
+        (``c_...``), one row per event.
     """
     p = params or StackParams()
     h = p.markout_horizon_index()
     tox = p.toxicity
     fair = fair_mid_frame(arrays, p.fair)
-    vol = volatility_frame(arrays, p.vol)
+    vol = volatility_frame(arrays, p.vol, p.fair.reference_index(arrays.streams))
     imb = imbalance_frame(arrays, p.imbalance)
-    vp = vpin_frame(arrays, p.vpin)
+    fm = fair["fair_mid"].to_numpy()
+    with np.errstate(divide="ignore"):
+        log_fair = np.where(fm > 0.0, np.log(np.where(fm > 0.0, fm, 1.0)), np.nan)
+    vp = vpin_frame(arrays, log_fair, p.vpin)
     mk = markout_frame(arrays, fair["fair_mid"].to_numpy(), p.markout)
     bs = burst_sweep_frame(arrays, p.burst)
     out = pd.DataFrame({
@@ -273,13 +324,12 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     out["ofi"] = imb["ofi"]
     out["trade_imbalance"] = imb["trade_imbalance"]
     hs = f"{p.markout.horizons_s[h]:g}s"
-    for name in ("buy", "sell"):
-        out[f"c_vpin_{name}"] = np.clip(vp[f"vpin_{name}"] / tox.vpin_scale, 0.0, 1.0)
-        out[f"c_markout_{name}"] = np.clip(mk[f"markout_{name}_{hs}"] / tox.markout_scale_bps,
-                                           0.0, 1.0)
-        out[f"c_burst_{name}"] = bs[f"burst_{name}"]
-        out[f"c_sweep_{name}"] = bs[f"sweep_{name}"]
     for col, name in (("toxicity_bid", "sell"), ("toxicity_ask", "buy")):
-        out[col] = combine_arrays(*(out[f"c_{c}_{name}"].to_numpy()
-                                    for c in ("vpin", "markout", "burst", "sweep")))
+        raw = (vp[f"vpin_{name}"].to_numpy(), mk[f"markout_{name}_{hs}"].to_numpy(),
+               bs[f"burst_{name}"].to_numpy(), bs[f"sweep_{name}"].to_numpy())
+        *u, score = score_arrays(raw, tox)
+        for c, x, uc in zip(("vpin", "markout", "burst", "sweep"), raw, u):
+            out[f"x_{c}_{name}"] = x
+            out[f"c_{c}_{name}"] = uc
+        out[col] = score
     return out

@@ -1,22 +1,47 @@
-"""One toxicity score per side from VPIN, markouts, bursts and sweeps, with reasons.
+"""One toxicity score per side from VPIN, markouts, bursts and sweeps, each calibrated.
 
-The score of a side is ``1 - prod(1 - c)`` over its components, each in [0, 1]:
+Every component of a side has its own scale and distribution (a one-sided VPIN near
+0.1, a markout in bps, burst and sweep scores mostly 0), so none is combined raw:
 
-* ``vpin``: the side's one-sided VPIN over ``vpin_scale``;
-* ``markout``: the side's mean adverse markout at ``markout_horizon_s`` over
-  ``markout_scale_bps``;
-* ``burst`` and ``sweep``: the detector's scores.
+1. each component ``x_c`` is mapped through its calibrated empirical distribution,
+   ``u_c = F_c(x_c)`` (mid-ranks on ``knots``: a tie with many calibration values, such
+   as the zero burst of a quiet market, maps to the middle of its ranks);
+2. the percentiles are combined with signed weights that follow each component's
+   measured predictive direction (its rank correlation with the adverse markout of the
+   next trades on that side): ``z = sum_c w_c (u_c - 1/2)``, ``sum |w_c| = 1``, so a
+   component that predicts *favourable* flow counts against toxicity;
+3. ``z`` goes through its own calibrated distribution, and the score is the part above
+   the quiet quantile ``q0``: ``score = max(0, (F_z(z) - q0) / (1 - q0))``.
 
-``toxicity_bid`` uses the sell-aggressor components (flow that hits our bid),
-``toxicity_ask`` the buy-aggressor ones. Every component at or above
-``reason_threshold`` is named in the reasons, e.g. ``"sweep:binance-usdm:sell"``.
+So a score is 0 on the quietest ``q0`` of the calibration events and reaches the
+guard's default widen threshold (0.5) on its top ``(1 - q0) / 2`` (5% with the
+default ``q0 = 0.9``; on another day of a busier market the share is larger: 9% of
+BTC USD-M's 2024-08-08 events, calibrated on 07-18). ``toxicity_bid`` uses the
+sell-aggressor components (flow that hits our bid), ``toxicity_ask`` the buy-aggressor
+ones. A component with a positive weight whose
+percentile is at least ``reason_quantile`` is named in the reasons of a side scoring
+above 0, e.g. ``"sweep:binance-usdm:sell"``.
+
+The defaults come from :func:`workbench.estimators.toxicity_calibration.calibrate_toxicity`
+on BTC USD-M, 2024-07-18/19 (see :mod:`workbench.estimators.toxicity_defaults`).
 """
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
+
+from workbench.estimators.toxicity_defaults import (
+    DEFAULT_COMBINED_KNOTS,
+    DEFAULT_KNOTS,
+    DEFAULT_WEIGHTS,
+)
+
+#: Component names, in the order of ``knots`` and ``weights``.
+COMPONENTS = ("vpin", "markout", "burst", "sweep")
 
 
 @dataclass(frozen=True)
@@ -25,43 +50,67 @@ class ToxicityParams:
 
     Parameters
     ----------
-    vpin_scale : float
-        One-sided VPIN that scores 1 (1.0: all the bucket's volume on one side).
     markout_horizon_s : float
-        Which markout horizon scores (must be one of the markout horizons).
-    markout_scale_bps : float
-        Mean adverse markout that scores 1, basis points.
-
-    The defaults leave a quiet market well below the guard's widen threshold: on the
-    bundled sample (a 150 s sell-off in BTC) the bid's score has median 0.56 and is
-    above 0.75 one tenth of the time, the ask's median is 0.35.
-    reason_threshold : float
-        Component score from which it is reported as a reason.
+        Which markout horizon is the markout component (one of the markout horizons).
+    knots : tuple of 4 tuples of float
+        Calibration quantiles of each component (:data:`COMPONENTS` order), ascending.
+    weights : tuple of 4 float
+        Signed weight of each component's centred percentile; ``sum |w| = 1``.
+    combined_knots : tuple of float
+        Calibration quantiles of the combined statistic ``z``, ascending.
+    quiet_quantile : float
+        ``q0``: the share of calibration events that score 0.
+    reason_quantile : float
+        Component percentile from which it is reported as a reason.
     """
 
-    vpin_scale: float = 1.0
     markout_horizon_s: float = 5.0
-    markout_scale_bps: float = 6.0
-    reason_threshold: float = 0.5
+    knots: tuple[tuple[float, ...], ...] = DEFAULT_KNOTS
+    weights: tuple[float, ...] = DEFAULT_WEIGHTS
+    combined_knots: tuple[float, ...] = DEFAULT_COMBINED_KNOTS
+    quiet_quantile: float = 0.9
+    reason_quantile: float = 0.9
+
+    def __post_init__(self) -> None:
+        if len(self.knots) != len(COMPONENTS) or len(self.weights) != len(COMPONENTS):
+            raise ValueError(f"knots and weights need one entry per component {COMPONENTS}")
+        for k in (*self.knots, self.combined_knots):
+            if len(k) < 2 or any(b < a for a, b in itertools.pairwise(k)):
+                raise ValueError("knots must be ascending, at least two each")
+        if not 0.0 <= self.quiet_quantile < 1.0:
+            raise ValueError("quiet_quantile must be in [0, 1)")
 
 
-def clip01(x: float) -> float:
-    """``x`` clipped to [0, 1]."""
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+def percentile(x: float, knots: tuple[float, ...]) -> float:
+    """Mid-rank empirical distribution of ``x`` on calibration quantiles, in [0, 1]."""
+    return (bisect_left(knots, x) + bisect_right(knots, x)) / (2.0 * len(knots))
 
 
-def combine(c_vpin: float, c_markout: float, c_burst: float, c_sweep: float) -> float:
-    """Noisy-or of component scores in [0, 1]."""
-    return 1.0 - (1.0 - c_vpin) * (1.0 - c_markout) * (1.0 - c_burst) * (1.0 - c_sweep)
+def percentile_array(x: np.ndarray, knots: tuple[float, ...]) -> np.ndarray:
+    """Vectorised :func:`percentile`."""
+    k = np.asarray(knots, dtype=np.float64)
+    return (np.searchsorted(k, x, side="left") + np.searchsorted(k, x, side="right")) / (
+        2.0 * len(k))
 
 
-def combine_arrays(c_vpin: np.ndarray, c_markout: np.ndarray, c_burst: np.ndarray,
-                   c_sweep: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`combine`."""
-    return 1.0 - (1.0 - c_vpin) * (1.0 - c_markout) * (1.0 - c_burst) * (1.0 - c_sweep)
+def tail_score(q: float | np.ndarray, quiet_quantile: float) -> float | np.ndarray:
+    """``max(0, (q - q0) / (1 - q0))``: the score of a combined percentile."""
+    return np.maximum(0.0, (q - quiet_quantile) / (1.0 - quiet_quantile))
+
+
+def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams) -> tuple[np.ndarray, ...]:
+    """Percentiles of the four raw component arrays and the side's score, vectorised.
+
+    Returns
+    -------
+    (u_vpin, u_markout, u_burst, u_sweep, score) : tuple of numpy.ndarray
+    """
+    u = tuple(percentile_array(xc, kc) for xc, kc in zip(x, p.knots))
+    z = sum(w * (uc - 0.5) for w, uc in zip(p.weights, u))
+    return (*u, tail_score(percentile_array(z, p.combined_knots), p.quiet_quantile))
 
 
 def reason_labels(side: str, markout_horizon_s: float, sweep_venue: str) -> tuple[str, ...]:
-    """Labels of the four components of one side, in :func:`combine` order."""
+    """Labels of the four components of one side, in :data:`COMPONENTS` order."""
     return (f"vpin:{side}", f"markout:{side}:{markout_horizon_s:g}s", f"burst:{side}",
             f"sweep:{sweep_venue}:{side}")

@@ -1,0 +1,102 @@
+"""The scorecard's claims, as tests on the recorded data (out of sample throughout)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.analytics.scorecard import COLUMNS, Scorecard
+
+pytestmark = pytest.mark.shared_data
+
+
+@pytest.fixture(scope="module")
+def card(binance_dir):
+    from workbench.analytics.scorecard import run_scorecard
+
+    return run_scorecard(binance_dir)
+
+
+@pytest.mark.parametrize("asset", ["btc", "eth"])
+def test_fair_mid_beats_every_single_source_baseline_at_every_horizon(card, asset):
+    rows = card.rows("fair_mid", asset=asset)
+    pooled = rows[rows["split"].str.contains(" both ")]
+    assert set(pooled["baseline"]) == {"own_mid", "size_weighted", "micro_price",
+                                       "equal_weight"}
+    assert set(pooled["horizon_s"]) == {0.1, 1.0, 5.0}
+    assert (pooled["diff"] > 0).all(), pooled[["baseline", "horizon_s", "diff"]]
+    # at 1 s the gain over the quoted venue's own quote is outside its HAC interval
+    own = pooled[pooled["baseline"].isin(["own_mid", "size_weighted", "micro_price"])
+                 & (pooled["horizon_s"] == 1.0)]
+    assert (own["diff_low"] > 0).all()
+    # and each half, fitted on the other, beats the own mid at 1 s
+    halves = rows[~rows["split"].str.contains(" both ") & (rows["baseline"] == "own_mid")
+                  & (rows["horizon_s"] == 1.0)]
+    assert len(halves) == 2 and (halves["diff"] > 0).all()
+
+
+def test_default_fair_mid_weights_are_the_mean_of_the_fits(card):
+    from workbench.estimators import FairMidParams
+
+    fits = card.calibration["lead_weights"]
+    assert len(fits) == 4
+    p = FairMidParams()
+    imb = np.mean([f["imbalance"] for f in fits.values()])
+    spot = np.mean([f["gap_binance-spot"] for f in fits.values()])
+    assert p.imbalance_bps == pytest.approx(imb, abs=0.01)
+    assert dict(p.lead_weights)["binance-spot"] == pytest.approx(spot, abs=0.01)
+
+
+def test_fused_volatility_beats_single_venue_ewma_on_qlike(card):
+    rows = card.rows("volatility", baseline="ewma_single", metric="qlike")
+    assert len(rows) == 4  # two assets, calibrated on each day and scored on the other
+    assert (rows["diff"] > 0).all(), rows[["asset", "split", "diff"]]
+    assert set(card.calibration["vol_half_life_s"].values()) == {120.0}  # the default
+
+
+def test_guard_flow_weights_follow_the_measured_ic_signs(card):
+    from workbench.strategies.toxic_guard import GuardParams
+
+    rows = card.rows("flow")
+    book, ofi, trade = GuardParams().flow_weights
+    mean_ic = rows.groupby("estimator")["value"].mean()
+    assert np.sign(mean_ic["book_imbalance:multi"]) == np.sign(book) == 1
+    assert np.sign(mean_ic["trade_imbalance:multi"]) == np.sign(trade) == -1
+    assert abs(mean_ic["ofi:multi"]) < 0.05 and ofi == 0.0
+    # the IC intervals are HAC: at 5 s (10 overlapping samples) they are wider than at 1 s
+    width = (rows["value_high"] - rows["value_low"]).groupby(rows["horizon_s"]).mean()
+    assert width[5.0] > 1.3 * width[1.0]
+
+
+def test_toxicity_rows_report_share_and_markouts(card):
+    rows = card.rows("toxicity")
+    share = rows[rows["metric"] == "share_flagged"]
+    assert len(share) == 4 and share["value"].between(0, 1).all()
+    marks = rows[rows["metric"] == "markout_bps"]
+    assert set(marks["horizon_s"]) == {1.0, 5.0}
+    assert (marks["baseline_value"] > 0).all()  # a trade's own direction persists
+
+
+def test_summary_and_plot(card):
+    pytest.importorskip("bokeh")
+    s = card.summary()
+    assert not s["split"][s["family"] == "fair_mid"].str.contains("A->B").any()
+    assert card.plot().title.text.startswith("Scorecard")
+    assert "fair_mid" in repr(card)
+
+
+def test_scorecard_without_data_renders_its_rows():
+    rows = [dict(zip(COLUMNS, ("fair_mid", "btc", "0808 both q", "fair_mid", "own_mid",
+                               "mse_bps2", 1.0, 10, 0.9, np.nan, np.nan, 1.0, np.nan,
+                               np.nan, 0.1, 0.05, 0.15, True)))]
+    card = Scorecard(pd.DataFrame(rows, columns=list(COLUMNS)))
+    s = card.summary()
+    assert s["skill"].iloc[0] == pytest.approx(0.1) and s["skill_low"].iloc[0] == 0.05
+
+
+def test_flag_threshold_is_the_guards_widen_threshold():
+    from workbench.analytics.scorecard.toxicity import WIDEN_ON
+    from workbench.strategies.toxic_guard import GuardParams
+
+    assert WIDEN_ON == GuardParams().widen_on

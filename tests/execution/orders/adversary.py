@@ -23,42 +23,27 @@ from workbench.core import (
     Command,
     CommandKind,
     Filled,
-    Liquidity,
     Place,
     RejectCode,
     Rejected,
     Report,
-    Side,
     TimeInForce,
 )
 
-from .model_venue import INST
+from .model_venue import VenueOrder, VenueTruth
 
 
 @dataclass
-class Resting:
-    side: Side
-    price_ticks: int
-    size_lots: int
-    filled_lots: int = 0
-
-    @property
-    def remaining_lots(self) -> int:
-        return self.size_lots - self.filled_lots
-
-
-@dataclass
-class AdversaryVenue:
+class AdversaryVenue(VenueTruth):
     """Commands and reports in flight, each with the time it was sent."""
 
-    max_delay_ns: int
-    live: dict[int, Resting] = field(default_factory=dict)
+    max_delay_ns: int = 0
     seen: set[int] = field(default_factory=set)  # every order id a place arrived with
     inbox: list[tuple[int, Command]] = field(default_factory=list)  # (sent_ns, command)
     outbox: list[tuple[int, Report]] = field(default_factory=list)  # (sent_ns, report)
-    position_lots: int = 0
-    fills: list[Filled] = field(default_factory=list)
-    _fill_id: int = 0
+
+    def _post(self, report: Report, ts_ns: int) -> None:
+        self.outbox.append((ts_ns, report))
 
     # -- commands ------------------------------------------------------------------------
     def submit(self, command: Command, now_ns: int) -> None:
@@ -89,7 +74,7 @@ class AdversaryVenue:
                 if taken < command.size_lots:
                     out.append(Canceled(oid, now_ns, "ioc remainder"))
                 return out
-            self.live[oid] = Resting(command.side, command.price_ticks, command.size_lots)
+            self.live[oid] = VenueOrder(command.side, command.price_ticks, command.size_lots)
             return [Accepted(oid, now_ns)]
         if order is None:
             kind = CommandKind.CANCEL if type(command) is Cancel else CommandKind.AMEND
@@ -103,28 +88,6 @@ class AdversaryVenue:
             return [Rejected(oid, CommandKind.AMEND, "size at or below filled", now_ns)]
         order.price_ticks, order.size_lots = command.price_ticks, command.size_lots
         return [Amended(oid, command.price_ticks, command.size_lots, now_ns, False)]
-
-    def _fill(self, oid: int, side: Side, price_ticks: int, lots: int, remaining: int,
-              now_ns: int) -> Filled:
-        self._fill_id += 1
-        self.position_lots += int(side) * lots
-        fill = Filled(oid, self._fill_id, INST.venue, INST.symbol, side, price_ticks, lots,
-                      remaining, Liquidity.MAKER, 0.0, now_ns)
-        self.fills.append(fill)
-        return fill
-
-    def fill(self, pick: int, lots: int, now_ns: int) -> None:
-        """Fill up to ``lots`` of the ``pick``-th live order (modulo their number)."""
-        if not self.live:
-            return
-        oid = sorted(self.live)[pick % len(self.live)]
-        order = self.live[oid]
-        lots = min(lots, order.remaining_lots)
-        order.filled_lots += lots
-        if not order.remaining_lots:
-            del self.live[oid]
-        self.outbox.append((now_ns, self._fill(oid, order.side, order.price_ticks, lots,
-                                               order.remaining_lots, now_ns)))
 
     # -- reports -------------------------------------------------------------------------
     def deliver(self, pick: int, lose: bool, duplicate: bool) -> list[Report]:

@@ -59,17 +59,52 @@ class VenueOrder:
 
 
 @dataclass
-class ModelVenue:
-    """The venue's truth: live orders, our position, commands awaiting an answer."""
+class VenueTruth:
+    """What a model venue knows for sure: our live orders, our position, every fill.
+    Subclasses say how a fill report travels (:meth:`_post`)."""
 
     live: dict[int, VenueOrder] = field(default_factory=dict)
+    position_lots: int = 0
+    fills: list[Filled] = field(default_factory=list)
+    _fill_id: int = 0
+
+    def _post(self, report: Report, ts_ns: int) -> None:
+        raise NotImplementedError
+
+    def _fill(self, oid: int, side: Side, price_ticks: int, lots: int, remaining: int,
+              ts_ns: int) -> Filled:
+        self._fill_id += 1
+        self.position_lots += int(side) * lots
+        fill = Filled(oid, self._fill_id, INST.venue, INST.symbol, side, price_ticks, lots,
+                      remaining, Liquidity.MAKER, 0.0, ts_ns)
+        self.fills.append(fill)
+        return fill
+
+    def fill(self, pick: int, lots: int, ts_ns: int) -> None:
+        """Fill up to ``lots`` of the ``pick``-th live order (modulo their number)."""
+        if not self.live:
+            return
+        oid = sorted(self.live)[pick % len(self.live)]
+        order = self.live[oid]
+        lots = min(lots, order.remaining_lots)
+        order.filled_lots += lots
+        if order.remaining_lots == 0:
+            del self.live[oid]
+        self._post(self._fill(oid, order.side, order.price_ticks, lots, order.remaining_lots,
+                              ts_ns), ts_ns)
+
+
+@dataclass
+class ModelVenue(VenueTruth):
+    """The venue's truth and commands awaiting an answer, on a link that keeps order."""
+
     inbox: deque = field(default_factory=deque)  # (seq, command)
     outbox: deque = field(default_factory=deque)  # (seq answered or -1, report)
-    position_lots: int = 0
     awaiting: dict[int, set[int]] = field(default_factory=dict)
-    fills: list[Filled] = field(default_factory=list)
     _seq: int = 0
-    _fill_id: int = 0
+
+    def _post(self, report: Report, ts_ns: int) -> None:
+        self.outbox.append((-1, report))
 
     def submit(self, command: Command) -> None:
         waiting = self.awaiting.setdefault(command.order_id, set())
@@ -127,28 +162,6 @@ class ModelVenue:
                              outcome == "transient")]
         order.price_ticks, order.size_lots = command.price_ticks, command.size_lots
         return [Amended(oid, command.price_ticks, command.size_lots, ts_ns, False)]
-
-    def _fill(self, oid: int, side: Side, price_ticks: int, lots: int, remaining: int,
-              ts_ns: int) -> Filled:
-        self._fill_id += 1
-        self.position_lots += int(side) * lots
-        fill = Filled(oid, self._fill_id, INST.venue, INST.symbol, side, price_ticks, lots,
-                      remaining, Liquidity.MAKER, 0.0, ts_ns)
-        self.fills.append(fill)
-        return fill
-
-    def fill(self, pick: int, lots: int, ts_ns: int) -> None:
-        """Fill up to ``lots`` of the ``pick``-th live order (modulo their number)."""
-        if not self.live:
-            return
-        oid = sorted(self.live)[pick % len(self.live)]
-        order = self.live[oid]
-        lots = min(lots, order.remaining_lots)
-        order.filled_lots += lots
-        if order.remaining_lots == 0:
-            del self.live[oid]
-        self.outbox.append((-1, self._fill(oid, order.side, order.price_ticks, lots,
-                                           order.remaining_lots, ts_ns)))
 
     def duplicate_fill(self, pick: int) -> None:
         """Deliver an earlier fill report again."""

@@ -215,7 +215,7 @@ class Desk:
         self.ctx = RiskContext(self.orders, self.portfolio, [INST])
         self.kill = KillSwitch(self.orders, LIMITS)
         self.gate = RiskGate(LIMITS, self.kill)
-        self.venue = AdversaryVenue(MAX_DELAY_NS)
+        self.venue = AdversaryVenue(max_delay_ns=MAX_DELAY_NS)
         market = self.ctx.markets[INST.key]
         market.set_fair_mid(1000.0)
         market.on_book(999, 1001, 0)

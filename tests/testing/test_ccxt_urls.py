@@ -79,7 +79,9 @@ def test_a_full_ccxt_session_resolves_and_connects_to_loopback_only(recording, m
     symbol = "BTC/USDT" if market == "spot" else "BTC/USDT:USDT"
 
     async def scenario():
-        async with LocalExchange(recording) as ex:
+        # Real time: the trades stream must still be running once the REST calls are done
+        # (as fast as possible, the 40 s replay can end before ``watch_trades`` joins).
+        async with LocalExchange(recording, speed=1.0) as ex:
             client = binance_client(ex.urls.rest.replace("127.0.0.1", "localhost"), market,
                                     enableRateLimit=False)
             try:

@@ -1,15 +1,26 @@
 """workbench: a market-making workbench for crypto (engine package, no Jupyter imports).
 
-``workbench.backtest(...)`` is :func:`workbench.engine.backtest`, imported on first use so
-that ``import workbench`` stays cheap.
+The public names are imported on first use, so that ``import workbench`` stays cheap:
+
+- ``backtest`` (:func:`workbench.engine.backtest`);
+- ``read_params_file``, ``write_params_file``, ``ParamsFile``
+  (:mod:`workbench.engine.params_file`).
 """
+
+_LAZY = {
+    "backtest": "workbench.engine.backtest",
+    "read_params_file": "workbench.engine.params_file",
+    "write_params_file": "workbench.engine.params_file",
+    "ParamsFile": "workbench.engine.params_file",
+}
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    if name == "backtest":
-        from workbench.engine.backtest import backtest
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return backtest
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

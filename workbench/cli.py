@@ -130,13 +130,11 @@ def _paper(args: argparse.Namespace) -> int:
     from workbench.connectors.live import LiveSource
     from workbench.connectors.paper import maker_params, paper_session, run_headless
 
-    overrides = {}
+    maker = maker_params(args.strategy)
     if args.params:
-        import yaml
+        from workbench.engine.params_file import read_params_file
 
-        with open(args.params) as fh:
-            overrides = yaml.safe_load(fh) or {}
-    maker = maker_params(args.strategy, overrides)
+        maker = read_params_file(args.params).apply(maker)
 
     async def main() -> None:
         clock = ReceiveClock()
@@ -182,7 +180,8 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--also", action="append", default=[], metavar="VENUE:SYMBOL",
                            help="another stream for the fair mid (repeatable)")
             p.add_argument("--strategy", default="glft", help="quoting model: glft or as")
-            p.add_argument("--params", help="YAML of dotted maker parameters")
+            p.add_argument("--params", help="parameter file (workbench.params/1, or YAML of "
+                           "dotted maker parameters)")
             p.add_argument("--journal", help="the session's journal (SQLite)")
             p.set_defaults(func=_paper)
 

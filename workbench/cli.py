@@ -57,7 +57,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _exchange_serve(args: argparse.Namespace) -> int:
     from workbench.testing.exchange.cli import serve
 
-    return serve(args.data, args.host, args.port, args.speed or None, args.paused)
+    return serve(args.data, args.host, args.port, args.speed or None, args.paused,
+                 args.channels)
 
 
 def _add_exchange_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +72,8 @@ def _add_exchange_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=1.0,
                    help="replay speed: 1 real time, N times faster, 0 as fast as possible")
     p.add_argument("--paused", action="store_true", help="start with the replay paused")
+    p.add_argument("--channels", nargs="+", choices=["depth", "trade", "bookTicker"],
+                   help="replay only these channels (default: all recorded)")
     p.set_defaults(func=_exchange_serve)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -45,3 +46,33 @@ def test_serve_answers_and_stops_cleanly_on_sigint(short_files):
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "local exchange: binance-spot BTCUSDT, binance-usdm BTCUSDT" in err
+
+
+def test_serve_can_replay_the_depth_channel_alone(short_files):
+    """The served replay is the in-process exchange's with the same channels, and shorter
+    than the whole recording's."""
+    from workbench.testing.exchange import LocalExchange, Recording
+
+    files = list(short_files.values())
+    everything = sum(1 for _ in Recording(files).messages())
+
+    async def replayed_in_process(channels):
+        async with LocalExchange(Recording(files, channels=channels), paused=True) as ex:
+            return await ex.replay.step(everything)
+
+    expected = asyncio.run(replayed_in_process(["depth"]))
+    assert expected < asyncio.run(replayed_in_process(None))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "exchange", "serve", "--port", "0",
+         "--speed", "0", "--paused", "--channels", "depth", "--data",
+         *map(str, short_files.values())],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:"), (base, proc.poll())
+        replayed = _call(f"{base}/_control/replay", {"action": "step", "n": everything})
+        assert replayed["result"] == expected < everything
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0

@@ -16,7 +16,7 @@ from workbench.testing.exchange.server import LocalExchange, Recording
 
 
 def serve(data: list[str] | None, host: str, port: int, speed: float | None,
-          paused: bool) -> int:
+          paused: bool, channels: list[str] | None = None) -> int:
     """Serve until interrupted; prints where it listens (first line: the REST base URL).
 
     Parameters
@@ -29,13 +29,17 @@ def serve(data: list[str] | None, host: str, port: int, speed: float | None,
         Replay speed (None: as fast as clients read).
     paused : bool
         Start paused (``POST /_control/replay {"action": "resume"}`` to go).
+    channels : list of str, optional
+        Replay only these channels (``depth``, ``trade``, ``bookTicker``). The recording
+        is parsed before the exchange listens, so the replay costs no parsing.
 
     Returns
     -------
     int
         0 once stopped by SIGINT / SIGTERM.
     """
-    return asyncio.run(_serve(Recording(data), host, port, speed, paused))
+    recording = Recording(data, cache=True, channels=channels)
+    return asyncio.run(_serve(recording, host, port, speed, paused))
 
 
 async def _serve(recording: Recording, host: str, port: int, speed: float | None,

@@ -9,6 +9,7 @@ from workbench.connectors.binance.feed import BinanceFeed, BinanceFeeds, venue_a
 from workbench.connectors.clock import ReceiveClock
 
 SPOT, USDM = ("binance-spot", "BTCUSDT"), ("binance-usdm", "BTCUSDT")
+COINM = ("binance-coinm", "BTCUSD_PERP")
 
 
 def native_feeds(ex, keys=(SPOT, USDM), clock=None, **kw):

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.connectors.localex import SPOT, USDM, native_feeds, quiet, top_levels, until
+from tests.connectors.localex import COINM, SPOT, USDM, native_feeds, quiet, top_levels, until
 from workbench.connectors.build import ccxt_feed, native_feed
 from workbench.connectors.clock import ReceiveClock
 from workbench.connectors.registry import UnknownSymbolError, UnknownVenueError, make_exchange
@@ -35,7 +35,7 @@ def _stop(task):
     task.cancel()
 
 
-@pytest.mark.parametrize("key", [SPOT, USDM])
+@pytest.mark.parametrize("key", [SPOT, USDM, COINM])
 def test_socket_drop_mid_stream_unsyncs_then_resyncs_to_the_exchanges_book(recording, key):
     async def scenario():
         async with exchange.LocalExchange(recording, speed=20, paused=True) as ex:

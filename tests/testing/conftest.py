@@ -22,12 +22,13 @@ SECONDS = 40
 
 @pytest.fixture(scope="session")
 def short_files(tmp_path_factory) -> dict[str, Path]:
-    """The first :data:`SECONDS` of the sample's spot and USD-M files (``spot``, ``usdm``)."""
+    """The first :data:`SECONDS` of the sample's spot, USD-M and COIN-M files (``spot``,
+    ``usdm``, ``cm``)."""
     root = tmp_path_factory.mktemp("sample")
     out = {}
     for path in sample_paths():
         venue = path.parent.name
-        if venue in ("spot", "usdm"):
+        if venue in ("spot", "usdm", "cm"):
             out[venue] = root / venue / path.name
             cut_prefix(path, out[venue], SECONDS)
     return out
@@ -35,7 +36,7 @@ def short_files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def recording(short_files) -> Recording:
-    """The short spot and USD-M files, parsed once for every test."""
+    """The short spot, USD-M and COIN-M files, parsed once for every test."""
     return Recording(list(short_files.values()), cache=True)
 
 
@@ -68,13 +69,13 @@ async def watch_book(client, symbol: str, retry: tuple[type[BaseException], ...]
             await asyncio.sleep(0.02)
 
 
-async def caught_up(client, symbol: str, ex, venue: str) -> dict:
+async def caught_up(client, symbol: str, ex, venue: str, raw_symbol: str = "BTCUSDT") -> dict:
     """Pause the replay and return ccxt's book once it has reached the exchange's id.
 
     ccxt's book is read where ccxt keeps it: a ``watch_order_book`` call would wait for a
     message after the call, and a paused replay sends none."""
     ex.replay.pause()
-    target = ex.last_update_id(venue, "BTCUSDT")
+    target = ex.last_update_id(venue, raw_symbol)
 
     def reached() -> bool:
         book = client.orderbooks.get(symbol)

@@ -45,18 +45,20 @@ def test_the_urls_ccxt_uses_keep_their_roles():
     assert "/stream" in ws["spot"] and "/stream" not in ws["linear"]
     assert ws["spot"] == "ws://127.0.0.1:5555/stream/ws"
     assert ws["linear"] == "ws://127.0.0.1:5555/fstream/ws"
+    assert ws["inverse"] == "ws://127.0.0.1:5555/dstream/ws" and "/stream" not in ws["inverse"]
     assert ws["ws-api"]["spot"] == "ws://127.0.0.1:5555/ws-api/v3"
     assert ws["ws-api"]["linear"] == "ws://127.0.0.1:5555/ws-fapi/v1"
     api = point_ccxt(ccxt.binance(), BASE).urls["api"]
     assert api["public"] == "http://127.0.0.1:5555/api/v3"
     assert api["fapiPrivateV3"] == "http://127.0.0.1:5555/fapi/v3"
+    assert api["dapiPublic"] == "http://127.0.0.1:5555/dapi/v1"
     # Families the exchange does not serve are still local, under /unsupported.
-    assert api["dapiPublic"] == "http://127.0.0.1:5555/unsupported/dapi.binance.com/dapi/v1"
-    assert local_url("wss://dstream.binance.com/ws", BASE) == \
-        "ws://127.0.0.1:5555/unsupported/dstream.binance.com/ws"
+    assert api["eapiPublic"] == "http://127.0.0.1:5555/unsupported/eapi.binance.com/eapi/v1"
+    assert local_url("wss://nbstream.binance.com/eoptions/ws", BASE) == \
+        "ws://127.0.0.1:5555/unsupported/nbstream.binance.com/eoptions/ws"
 
 
-@pytest.mark.parametrize("market", ["spot", "linear"])
+@pytest.mark.parametrize("market", ["spot", "linear", "inverse"])
 def test_a_full_ccxt_session_resolves_and_connects_to_loopback_only(recording, market,
                                                                     monkeypatch):
     """Every name resolved and every connection opened during load_markets, REST and
@@ -76,7 +78,7 @@ def test_a_full_ccxt_session_resolves_and_connects_to_loopback_only(recording, m
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(asyncio.BaseEventLoop, "create_connection", create_connection)
-    symbol = "BTC/USDT" if market == "spot" else "BTC/USDT:USDT"
+    symbol = {"spot": "BTC/USDT", "linear": "BTC/USDT:USDT", "inverse": "BTC/USD:BTC"}[market]
 
     async def scenario():
         # Real time: the trades stream must still be running once the REST calls are done
@@ -91,7 +93,7 @@ def test_a_full_ccxt_session_resolves_and_connects_to_loopback_only(recording, m
                 await asyncio.wait_for(client.watch_order_book(symbol), TIMEOUT_S)
                 await asyncio.wait_for(client.watch_trades(symbol), TIMEOUT_S)
                 with pytest.raises(ccxt.BaseError):
-                    await client.dapiPublicGetExchangeInfo()
+                    await client.eapiPublicGetExchangeInfo()
             finally:
                 await client.close()
 

@@ -1,9 +1,11 @@
-"""A local Binance (spot and USD-M) on 127.0.0.1, for testing clients against real sockets.
+"""A local Binance (spot and USD-M; COIN-M market data) on 127.0.0.1, for testing clients
+against real sockets.
 
 The exchange replays recorded market data (the bundled sample by default) through its own
 books and the simulated exchange's matching rules, and speaks Binance's wire protocol:
-REST (``/api/v3``, ``/fapi/v1``), market streams (raw ``/ws`` and combined ``/stream``,
-depth diffs with their ``U``/``u``/``pu`` ids, trades, bookTicker), the websocket API
+REST (``/api/v3``, ``/fapi/v1``; ``/dapi/v1`` for COIN-M market data), market streams
+(raw ``/ws`` and combined ``/stream``, depth diffs with their ``U``/``u``/``pu`` ids,
+trades, bookTicker), the websocket API
 (``/ws-api/v3``, ``/ws-fapi/v1``) and the user-data streams (spot over the websocket API,
 USD-M by listen key), with faults a test switches on. The unmodified ccxt client
 (``ccxt.binance``, ``ccxt.pro.binance``) works against it once its URLs are rewritten.

@@ -3,13 +3,15 @@
 ccxt keeps every endpoint in ``exchange.urls`` (``api``, and ``test`` / ``demo`` for its
 sandbox and demo modes). :func:`point_ccxt` rewrites every string there:
 
-- spot and USD-M REST (``api.binance.com/api|sapi``, ``fapi.binance.com/fapi``, their
-  testnet and demo hosts) keep their path on the local exchange;
+- spot, USD-M and COIN-M REST (``api.binance.com/api|sapi``, ``fapi.binance.com/fapi``,
+  ``dapi.binance.com/dapi``, their testnet and demo hosts) keep their path on the local
+  exchange;
 - spot market streams (``stream.binance.com``) go under ``/stream``, USD-M ones
-  (``fstream.binance.com``) under ``/fstream``: ccxt tells spot from futures depth
-  messages by ``'/stream' in url``, and builds USD-M URLs from a base ending in ``/ws``;
+  (``fstream.binance.com``) under ``/fstream``, COIN-M ones (``dstream.binance.com``)
+  under ``/dstream``: ccxt tells spot from futures depth messages by ``'/stream' in url``,
+  and builds USD-M URLs from a base ending in ``/ws``;
 - the websocket APIs (``/ws-api/v3``, ``/ws-fapi/v1``) keep their path;
-- anything else (COIN-M, options, portfolio margin, ...) goes to
+- anything else (the COIN-M websocket API, options, portfolio margin, ...) goes to
   ``/unsupported/<host>/<path>`` on the local exchange, which answers 404.
 
 :func:`ccxt_config` gives the options that keep ``load_markets`` to one market type and
@@ -24,9 +26,12 @@ from workbench.core.errors import ValidationError
 
 _SPOT_REST = {"api.binance.com", "testnet.binance.vision", "demo-api.binance.com"}
 _USDM_REST = {"fapi.binance.com", "testnet.binancefuture.com", "demo-fapi.binance.com"}
+_COINM_REST = {"dapi.binance.com", "testnet.binancefuture.com", "demo-dapi.binance.com"}
 _SPOT_STREAM = {"stream.binance.com", "stream.testnet.binance.vision", "demo-stream.binance.com"}
 _USDM_STREAM = {"fstream.binance.com", "fstream.binancefuture.com"}
+_COINM_STREAM = {"dstream.binance.com", "dstream.binancefuture.com"}
 _REST_PATHS = ("/api/", "/sapi/", "/fapi/", "/futures/")
+_COINM_PATHS = ("/dapi/",)
 
 
 def local_url(url: str, base: str) -> str:
@@ -52,7 +57,11 @@ def local_url(url: str, base: str) -> str:
             return root + "/stream" + path + query
         if host in _USDM_STREAM:
             return root + "/fstream" + path + query
+        if host in _COINM_STREAM:
+            return root + "/dstream" + path + query
     elif (host in _SPOT_REST or host in _USDM_REST) and path.startswith(_REST_PATHS):
+        return root + path + query
+    elif host in _COINM_REST and path.startswith(_COINM_PATHS):
         return root + path + query
     return root + "/unsupported/" + host + path + query
 
@@ -85,7 +94,8 @@ def ccxt_config(market: str = "spot") -> dict:
     Parameters
     ----------
     market : str
-        ``"spot"`` or ``"linear"`` (USD-M): the only market type ``load_markets`` loads.
+        ``"spot"``, ``"linear"`` (USD-M) or ``"inverse"`` (COIN-M): the only market type
+        ``load_markets`` loads.
 
     Returns
     -------
@@ -97,14 +107,15 @@ def ccxt_config(market: str = "spot") -> dict:
     Raises
     ------
     ValidationError
-        If ``market`` is neither.
+        If ``market`` is none of these.
     """
-    if market not in ("spot", "linear"):
-        raise ValidationError(f"market must be 'spot' or 'linear', got {market!r}")
+    if market not in ("spot", "linear", "inverse"):
+        raise ValidationError(f"market must be 'spot', 'linear' or 'inverse', got {market!r}")
     return {
         "options": {
             "fetchMarkets": {"types": [market]},
             "defaultType": "spot" if market == "spot" else "swap",
+            "defaultSubType": None if market == "spot" else market,
             "fetchCurrencies": False,
             "fetchMargins": False,
             "warnOnFetchOpenOrdersWithoutSymbol": False,
@@ -121,7 +132,7 @@ def binance_client(base: str, market: str = "spot", pro: bool = True, **config):
     base : str
         The local exchange's ``http://127.0.0.1:P``.
     market : str
-        ``"spot"`` or ``"linear"``.
+        ``"spot"``, ``"linear"`` or ``"inverse"``.
     pro : bool
         ``ccxt.pro.binance`` (websockets) or ``ccxt.async_support.binance`` (REST only).
     **config

@@ -24,8 +24,10 @@ def error_response(error: BinanceError) -> web.Response:
 
 
 def api_of(request: web.Request) -> str:
-    """``"spot"`` for ``/api/...`` paths, ``"usdm"`` for ``/fapi/...``."""
-    return "usdm" if request.path.startswith("/fapi/") else "spot"
+    """``"usdm"`` for ``/fapi/...`` paths, ``"coinm"`` for ``/dapi/...``, else ``"spot"``."""
+    path = request.path
+    return "usdm" if path.startswith("/fapi/") else "coinm" if path.startswith("/dapi/") \
+        else "spot"
 
 
 def require(params: dict[str, str], name: str) -> str:

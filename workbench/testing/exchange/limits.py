@@ -29,6 +29,11 @@ USDM_WEIGHTS = {"/fapi/v1/exchangeInfo": 1, "/fapi/v1/time": 1, "/fapi/v1/ping":
                 "/fapi/v1/leverageBracket": 1, "/fapi/v1/ticker/bookTicker": 2,
                 "/fapi/v1/trades": 5, "/fapi/v2/balance": 5, "/fapi/v3/balance": 5}
 
+#: Weights of the COIN-M (market data) endpoints served.
+COINM_WEIGHTS = {"/dapi/v1/exchangeInfo": 1, "/dapi/v1/time": 1, "/dapi/v1/ping": 1,
+                 "/dapi/v1/ticker/bookTicker": 2, "/dapi/v1/trades": 5}
+_WEIGHTS = {"spot": SPOT_WEIGHTS, "usdm": USDM_WEIGHTS, "coinm": COINM_WEIGHTS}
+
 
 def depth_weight(api: str, limit: int) -> int:
     """Weight of a depth snapshot of ``limit`` levels."""
@@ -39,7 +44,7 @@ def depth_weight(api: str, limit: int) -> int:
 
 def request_weight(api: str, path: str) -> int:
     """Weight of a request other than depth (1 when not tabulated)."""
-    return (SPOT_WEIGHTS if api == "spot" else USDM_WEIGHTS).get(path, 1)
+    return _WEIGHTS[api].get(path, 1)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Public REST endpoints of the local exchange: time, exchangeInfo, depth, trades, tickers.
 
-Spot under ``/api/v3``, USD-M under ``/fapi/v1``, answered as Binance does. The depth
-snapshot is the exchange's own book: on spot at once (the next diff continues it,
-``U == lastUpdateId + 1``), on USD-M just after the next diff of that symbol is published
-(Binance's futures rule wants the first diff to contain the snapshot's id).
+Spot under ``/api/v3``, USD-M under ``/fapi/v1``, COIN-M under ``/dapi/v1``, answered as
+Binance does. The depth snapshot is the exchange's own book: on spot at once (the next
+diff continues it, ``U == lastUpdateId + 1``), on the futures just after the next diff of
+that symbol is published (Binance's futures rule wants the first diff to contain the
+snapshot's id).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from workbench.testing.exchange.http import api_of, int_param, json_response, re
 from workbench.testing.exchange.limits import depth_weight, request_weight
 from workbench.testing.exchange.recorded import Channel, RecordedMessage
 from workbench.testing.exchange.replay import DepthSnapshot
-from workbench.testing.exchange.specs import MarketSpec, exchange_info
+from workbench.testing.exchange.specs import FUTURES_APIS, MarketSpec, exchange_info
 
 if TYPE_CHECKING:
     from workbench.testing.exchange.server import LocalExchange
@@ -41,9 +42,12 @@ def depth_body(spec: MarketSpec, snap: DepthSnapshot, server_ms: int) -> dict:
     """The depth answer of one API family."""
     inst = spec.instrument
     body: dict = {"lastUpdateId": snap.last_update_id}
-    if spec.api == "usdm":
+    if spec.api in FUTURES_APIS:
         body["E"] = server_ms
         body["T"] = snap.exch_ts_ns // _MS
+    if spec.api == "coinm":
+        body["symbol"] = inst.symbol
+        body["pair"] = inst.symbol.split("_")[0]
     body["bids"] = format_levels(inst, snap.bid_ticks, snap.bid_lots)
     body["asks"] = format_levels(inst, snap.ask_ticks, snap.ask_lots)
     return body
@@ -59,7 +63,7 @@ class PublicApi:
     def routes(self) -> list[web.RouteDef]:
         """The aiohttp routes served."""
         out = []
-        for prefix in ("/api/v3", "/fapi/v1"):
+        for prefix in ("/api/v3", "/fapi/v1", "/dapi/v1"):
             out += [web.get(f"{prefix}/ping", self.ping), web.get(f"{prefix}/time", self.time),
                     web.get(f"{prefix}/exchangeInfo", self.exchange_info),
                     web.get(f"{prefix}/depth", self.depth),
@@ -101,7 +105,7 @@ class PublicApi:
         if not replay.sync(key).synced:
             raise BinanceError(DISCONNECTED, "Internal error; unable to process your request. "
                                "Please try again.", status=503)
-        snap = (await replay.after_next_depth(key, limit) if api == "usdm"
+        snap = (await replay.after_next_depth(key, limit) if api in FUTURES_APIS
                 else replay.snapshot(key, limit))
         return json_response(depth_body(spec, snap, self.ex.server_time_ms()))
 
@@ -126,8 +130,11 @@ class PublicApi:
         body = {"symbol": inst.symbol, "bidPrice": inst.format_price(bid[0]),
                 "bidQty": inst.format_size(bid[1]), "askPrice": inst.format_price(ask[0]),
                 "askQty": inst.format_size(ask[1])}
-        if api == "usdm":
+        if api in FUTURES_APIS:
             body["time"] = self.ex.server_time_ms()
+        if api == "coinm":  # COIN-M answers a list, with the pair, even for one symbol
+            body["pair"] = inst.symbol.split("_")[0]
+            return json_response([body])
         return json_response(body)
 
 

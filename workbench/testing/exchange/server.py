@@ -1,4 +1,5 @@
-"""The local exchange: Binance spot and USD-M on 127.0.0.1 over a recorded market.
+"""The local exchange: Binance spot and USD-M (and COIN-M market data) on 127.0.0.1 over a
+recorded market.
 
 :class:`LocalExchange` puts the pieces together: the recording and its replay, the books
 (one :class:`BookSync` per stream, shared with the simulated exchange that matches our
@@ -53,7 +54,8 @@ from workbench.testing.exchange.ws_api import WsApi
 log = logging.getLogger(__name__)
 
 #: Fees of the venues served, bps (Binance's regular tier): spot 10/10, USD-M 2/5.
-DEFAULT_FEES = {"spot": FeeSchedule(10.0, 10.0), "usdm": FeeSchedule(2.0, 5.0)}
+DEFAULT_FEES = {"spot": FeeSchedule(10.0, 10.0), "usdm": FeeSchedule(2.0, 5.0),
+                "coinm": FeeSchedule(2.0, 5.0)}
 #: Spot balances of a new exchange.
 DEFAULT_SPOT_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10"}
 
@@ -65,7 +67,8 @@ class ExchangeUrls:
     Attributes
     ----------
     rest : str
-        ``http://127.0.0.1:P``: spot REST under ``/api/v3``, USD-M under ``/fapi/v1``.
+        ``http://127.0.0.1:P``: spot REST under ``/api/v3``, USD-M under ``/fapi/v1``,
+        COIN-M market data under ``/dapi/v1``.
     """
 
     rest: str
@@ -88,6 +91,11 @@ class ExchangeUrls:
         return self.ws + "/fstream"
 
     @property
+    def coinm_stream(self) -> str:
+        """COIN-M market streams: ``<this>/ws``, ``<this>/stream?streams=...``."""
+        return self.ws + "/dstream"
+
+    @property
     def spot_ws_api(self) -> str:
         """The spot websocket API."""
         return self.ws + "/ws-api/v3"
@@ -99,7 +107,7 @@ class ExchangeUrls:
 
 
 class Recording:
-    """Recorded Binance files to replay: spot and USD-M streams (others are ignored).
+    """Recorded Binance files to replay: spot, USD-M and COIN-M streams (others are ignored).
 
     Parameters
     ----------
@@ -117,7 +125,7 @@ class Recording:
     Raises
     ------
     DataError
-        If a file cannot be identified, or no spot or USD-M stream is found.
+        If a file cannot be identified, or no Binance stream is found.
     """
 
     def __init__(self, paths: Iterable[str | Path] | None = None, cache: bool = False,
@@ -126,7 +134,7 @@ class Recording:
         groups = group_streams(self.paths)
         served = {k: v for k, v in groups.items() if k[0] in API_OF_VENUE}
         if not served:
-            raise DataError(f"no Binance spot or USD-M stream in {self.paths}")
+            raise DataError(f"no Binance spot, USD-M or COIN-M stream in {self.paths}")
         #: ``(venue, symbol)`` of every stream replayed.
         self.streams: list[StreamKey] = list(served)
         self._files = [f for files in served.values() for f in files]
@@ -159,7 +167,8 @@ class Recording:
 
 
 class LocalExchange:
-    """Binance spot and USD-M on 127.0.0.1, replaying a recording.
+    """Binance spot and USD-M on 127.0.0.1, replaying a recording; COIN-M market data too
+    (its streams, depth, trades, tickers; no COIN-M trading).
 
     Parameters
     ----------
@@ -172,7 +181,8 @@ class LocalExchange:
     host, port : str, int
         Where to listen (port 0: any free port).
     fees : mapping, optional
-        ``api -> FeeSchedule`` (``"spot"``, ``"usdm"``); Binance's regular tier by default.
+        ``api -> FeeSchedule`` (``"spot"``, ``"usdm"``, ``"coinm"``); Binance's regular tier
+        by default.
     seed : int
         Seeds the simulated exchange's draws.
     api_keys : mapping, optional
@@ -242,6 +252,7 @@ class LocalExchange:
             web.get("/ws-fapi/v1", self._usdm_ws_api),
             web.get("/stream/{path:.*}", self._spot_stream),
             web.get("/fstream/{path:.*}", self._usdm_stream),
+            web.get("/dstream/{path:.*}", self._coinm_stream),
             web.post("/_control/{target}", self._control),
         ])
         app.router.add_route("*", "/{path:.*}", self._not_served)
@@ -365,6 +376,9 @@ class LocalExchange:
         if len(parts) == 2 and parts[0] == "ws" and parts[1] == self.users.listen_key:
             return await self._user_stream(request, parts[1])
         return await self._stream(request, "usdm", parts)
+
+    async def _coinm_stream(self, request: web.Request) -> web.StreamResponse:
+        return await self._stream(request, "coinm", request.match_info["path"].split("/"))
 
     async def _user_stream(self, request: web.Request, key: str) -> web.StreamResponse:
         """A USD-M listen-key socket: user-data events until it closes."""

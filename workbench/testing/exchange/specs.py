@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from workbench.core.instruments import Instrument
-from workbench.data.binance.instruments import SPOT, USDM
+from workbench.data.binance.instruments import COINM, SPOT, USDM
 
 #: The venues served, by the name of their API family.
-API_OF_VENUE = {SPOT: "spot", USDM: "usdm"}
+API_OF_VENUE = {SPOT: "spot", USDM: "usdm", COINM: "coinm"}
+#: The futures families (their depth follows the ``pu`` chain; COIN-M serves market data
+#: only).
+FUTURES_APIS = ("usdm", "coinm")
 
 #: Weight limits per minute of each API family (exchangeInfo ``REQUEST_WEIGHT``).
-WEIGHT_LIMIT_PER_MINUTE = {"spot": 6000, "usdm": 2400}
+WEIGHT_LIMIT_PER_MINUTE = {"spot": 6000, "usdm": 2400, "coinm": 2400}
 
 #: Order filters as of the recording: (step, min quantity, min notional in quote).
 _ORDER_FILTERS: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -27,6 +30,8 @@ _ORDER_FILTERS: dict[tuple[str, str], tuple[str, str, str]] = {
     (SPOT, "ETHUSDT"): ("0.0001", "0.0001", "5"),
     (USDM, "BTCUSDT"): ("0.001", "0.001", "100"),
     (USDM, "ETHUSDT"): ("0.001", "0.001", "20"),
+    (COINM, "BTCUSD_PERP"): ("1", "1", "0"),
+    (COINM, "ETHUSD_PERP"): ("1", "1", "0"),
 }
 
 
@@ -53,7 +58,7 @@ class MarketSpec:
 
     @property
     def api(self) -> str:
-        """``"spot"`` or ``"usdm"``."""
+        """``"spot"``, ``"usdm"`` or ``"coinm"``."""
         return API_OF_VENUE[self.instrument.venue]
 
     @property
@@ -124,14 +129,42 @@ def _usdm_symbol(spec: MarketSpec) -> dict:
     }
 
 
+def _coinm_symbol(spec: MarketSpec) -> dict:
+    inst = spec.instrument
+    pair = inst.symbol.split("_")[0]
+    return {
+        "symbol": inst.symbol, "pair": pair, "contractType": "PERPETUAL",
+        "deliveryDate": 4133404800000, "onboardDate": 1597042800000,
+        "contractStatus": "TRADING", "contractSize": int(inst.contract_value),
+        "baseAsset": inst.base, "quoteAsset": inst.quote, "marginAsset": inst.base,
+        "pricePrecision": _decimals(inst.tick_size), "quantityPrecision": 0,
+        "baseAssetPrecision": 8, "quotePrecision": 8, "equalQtyPrecision": 4,
+        "underlyingType": "COIN",
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": str(inst.tick_size),
+             "maxPrice": "4520958", "tickSize": str(inst.tick_size)},
+            {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "1000000",
+             "stepSize": str(spec.step_size)},
+            {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "60000",
+             "stepSize": str(spec.step_size)},
+            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+        ],
+        "orderTypes": ["LIMIT", "MARKET"],
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+    }
+
+
 def exchange_info(api: str, specs: list[MarketSpec], server_time_ms: int) -> dict:
-    """The ``exchangeInfo`` answer of one API family (``"spot"`` or ``"usdm"``)."""
+    """The ``exchangeInfo`` answer of one API family (``"spot"``, ``"usdm"``, ``"coinm"``)."""
     weight = {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
               "limit": WEIGHT_LIMIT_PER_MINUTE[api]}
     listed = [s for s in specs if s.api == api]
     if api == "spot":
         return {"timezone": "UTC", "serverTime": server_time_ms, "rateLimits": [weight],
                 "exchangeFilters": [], "symbols": [_spot_symbol(s) for s in listed]}
+    if api == "coinm":
+        return {"timezone": "UTC", "serverTime": server_time_ms, "rateLimits": [weight],
+                "exchangeFilters": [], "symbols": [_coinm_symbol(s) for s in listed]}
     assets = sorted({s.instrument.quote for s in listed})
     return {"timezone": "UTC", "serverTime": server_time_ms, "futuresType": "U_MARGINED",
             "rateLimits": [weight], "exchangeFilters": [],

@@ -15,8 +15,8 @@ rows; among exchange rows of one time, trades first (see
 :func:`~workbench.engine.fast.events.order_rows`). With the default
 :class:`~workbench.execution.sim.FeedLatency` this is the timeline of
 :class:`~workbench.execution.sim.SimExchange` driven by
-:func:`~workbench.engine.replay_driver.run_replay`. Rows are taken a whole venue message at a time. Commands and reports in flight
-when both feeds end are dropped.
+:func:`~workbench.engine.replay_driver.run_replay`. Rows are taken a whole venue message at
+a time. Commands and reports in flight when both feeds end are dropped.
 
 **Books.** The exchange book (exchange rows) decides acceptance, queues and fills; the
 local book (local rows) is what the strategy sees. A clear row empties both sides; level

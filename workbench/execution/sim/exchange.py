@@ -194,7 +194,9 @@ class SimExchange:
         """With a feed: let the venue act (market events seen, commands arriving) in time
         order up to ``until_ns``, stopping before anything later than the earliest report
         due, so that we can answer that report first. No-op without a feed."""
-        if self.feed is not None:
+        pending, arrivals = self._pending, self._arrivals
+        if self.feed is not None and ((pending and pending[0][0] <= until_ns)
+                                      or (arrivals and arrivals[0][0] <= until_ns)):
             self._settle(until_ns, True)
 
     def on_market(self, event: MarketEvent) -> None:

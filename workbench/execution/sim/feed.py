@@ -128,8 +128,9 @@ class FeedLatency:
         if offset == 0:
             yield from chain(head, it)
             return
+        new = tuple.__new__  # the events are named tuples: (exch_ts_ns, local_ts_ns, ...)
         for event in chain(head, it):
-            yield event._replace(local_ts_ns=event.local_ts_ns + offset)
+            yield new(type(event), (event[0], event[1] + offset) + event[2:])
 
     def __repr__(self) -> str:
         return (f"FeedLatency(local_offset_ns={self.local_offset_ns}, "

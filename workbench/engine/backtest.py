@@ -27,6 +27,7 @@ from workbench.execution.risk import InstrumentLimits, RiskLimits
 from workbench.execution.sim import (
     ConservativeQueue,
     ConstantLatency,
+    FeedLatency,
     FeeSchedule,
     LatencyModel,
     QueueModel,
@@ -201,7 +202,13 @@ def backtest(
     fees : FeeSchedule, optional
         Fees of the quoted instrument (default: 2 bps maker, 5 bps taker).
     latency, queue : optional
-        Venue model (default: 5 ms each way, conservative queue).
+        Venue model (default: 5 ms each way for orders and reports, the recorded feed
+        latency for market data (``FeedLatency()``: the venue sees each message at its
+        exchange time, the engine at its receive time put on the venue's clock),
+        conservative queue). With a feed latency the venue keeps books of its own, for
+        the instruments the engine may trade (the quoted one and ``hedge_on``); without
+        one (``latency.feed`` None) it sees each message when the engine does and shares
+        the engine's books.
     orders, stack : optional
         Order manager and estimator settings.
     seed : int
@@ -249,9 +256,13 @@ def backtest(
         journal = SqliteJournal(journal_path, synchronous="OFF")
     engine = Engine(config, journal, recorder)
     fee = fees or FeeSchedule(maker_bps=2.0, taker_bps=5.0)
-    venue = SimExchange(instruments, {i.key: fee for i in instruments},
-                        latency or ConstantLatency(5_000_000, 5_000_000),
-                        queue or ConservativeQueue(), SYNC_RULES, seed, books=engine.syncs)
+    latency = latency or ConstantLatency(5_000_000, 5_000_000, feed=FeedLatency())
+    if getattr(latency, "feed", None) is None:
+        traded, books = instruments, engine.syncs
+    else:
+        traded, books = (quoted, *hedge_instruments), None
+    venue = SimExchange(traded, {i.key: fee for i in traded}, latency,
+                        queue or ConservativeQueue(), SYNC_RULES, seed, books=books)
     clock = SimulatedClock()
     try:
         engine.start("backtest", 0)

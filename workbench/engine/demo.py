@@ -9,7 +9,7 @@ from workbench.data.binance.instruments import USDM
 from workbench.data.sample import sample_paths
 from workbench.engine.backtest import BacktestResult, backtest
 from workbench.execution.orders.config import OrderManagerConfig
-from workbench.execution.sim import ConservativeQueue, ConstantLatency, FeeSchedule
+from workbench.execution.sim import ConservativeQueue, ConstantLatency, FeedLatency, FeeSchedule
 from workbench.quoting import GLFTParams, InventoryParams, LadderParams
 from workbench.quoting.calibration import gamma_for_limit_skew
 from workbench.strategies.maker import MakerParams
@@ -40,9 +40,10 @@ DEMO_ORDERS = OrderManagerConfig(tolerance_ticks=2, min_age_ns=250_000_000)
 
 def run_demo_once(journal_path: str | Path | None = None) -> BacktestResult:
     """The demo's run: spot, USD-M and COIN-M BTC merged; quoting USD-M BTCUSDT with 5 ms
-    latency each way and a conservative queue."""
+    order latency each way, the recorded feed latency and a conservative queue."""
     return backtest(sample_paths(), DEMO_QUOTE, DEMO_MAKER, fees=DEMO_FEES,
-                    latency=ConstantLatency(5_000_000, 5_000_000), queue=ConservativeQueue(),
+                    latency=ConstantLatency(5_000_000, 5_000_000, feed=FeedLatency()),
+                    queue=ConservativeQueue(),
                     orders=DEMO_ORDERS, seed=7, journal_path=journal_path)
 
 

@@ -8,10 +8,18 @@ exactly what it would have seen live and submits its commands at the time it dec
 them. The replay
 driver and the paper session both step through it, which is why a backtest and a paper
 run on the same data and seed give the same fills.
+
+A simulated venue with a feed latency (``venue.feed``, a
+:class:`~workbench.execution.sim.FeedLatency`) sees market data at its exchange time,
+before we do: :func:`run_replay` then puts the events' receive times on the venue's
+clock (:meth:`FeedLatency.retime`) and shows the venue each event up to
+``max_latency_ns`` of receive time ahead of the engine, and the stepper lets the venue
+act up to each time the engine acts (:meth:`~workbench.execution.sim.SimExchange.advance`).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from workbench.core.clock import Clock, SimulatedClock
@@ -30,7 +38,8 @@ class Stepper:
         The engine step.
     venue : Venue
         Takes the commands; a simulated venue (one with ``on_market``) also sees every
-        market event, before the engine does.
+        market event, before the engine does (with a feed latency the driver shows it
+        the events ahead of time, see :func:`run_replay`).
     clock : Clock
         A :class:`SimulatedClock` (replays: advanced to each event's and report's time)
         or a wall clock (live: read, never advanced).
@@ -54,6 +63,11 @@ class Stepper:
         self._send = send or venue.submit
         self._on_commands = on_commands
         self._on_market = getattr(venue, "on_market", None)
+        #: The venue's feed latency, if it sees market data before us.
+        self.feed = getattr(venue, "feed", None)
+        self._venue_advance = getattr(venue, "advance", None) if self.feed else None
+        if self.feed is not None:
+            self._on_market = None  # shown ahead by the driver
         self._advance = getattr(clock, "advance_to", None)
         self._next_timer: int | None = None
         self.events = 0
@@ -69,8 +83,10 @@ class Stepper:
 
     def deliver_until(self, t_ns: int) -> None:
         """Hand the engine every report due at or before ``t_ns``, each at its due time."""
-        venue, clock = self.venue, self.clock
+        venue, clock, advance = self.venue, self.clock, self._venue_advance
         while True:
+            if advance is not None:
+                advance(t_ns)
             due = venue.next_report_ns()
             if due is None or due > t_ns:
                 return
@@ -126,7 +142,20 @@ def run_replay(
         Events replayed.
     """
     stepper = Stepper(engine, venue, clock, timer_interval_ns, on_commands=on_commands)
-    for event in events:
-        stepper.market(event)
+    feed = stepper.feed
+    if feed is None:
+        for event in events:
+            stepper.market(event)
+    else:
+        show, lead, ahead = venue.on_market, feed.max_latency_ns, deque()
+        market, first = stepper.market, ahead.popleft
+        for event in feed.retime(events):
+            show(event)
+            ahead.append(event)
+            horizon = event.local_ts_ns - lead
+            while ahead[0].local_ts_ns < horizon:
+                market(first())
+        while ahead:
+            market(first())
     stepper.finish()
     return stepper.events

@@ -37,13 +37,17 @@ Conversion from an :class:`~workbench.data.table.EventTable` (:func:`event_array
 * an unknown exchange time (spot snapshots carry none) becomes the local time, but never
   later than the next known exchange time, so the message keeps its place;
 * the recorder's clock runs behind the exchange's, so every local time is shifted by
-  ``local_offset_ns``, by default ``max(0, -min(local - exch))``: the smallest feed
-  latency becomes 0, the rule of hftbacktest's ``correct_local_timestamp`` with no base
-  latency;
+  the offset of a :class:`~workbench.execution.sim.FeedLatency` (``local_offset_ns``, by
+  default the one that gives the fastest message of the recording's first 10 s no
+  delay); the feed latency ``local - exch`` is clamped into ``[0, max_latency_ns]``, as
+  the simulated exchange does with the same object;
 * ``exchange_clock="venue"`` keeps the venue's times for the exchange processor (as
-  hftbacktest does); ``"local"`` sets every exchange time to the local time, so that the
-  exchange sees each message when we do: the single clock of
-  :class:`~workbench.execution.sim.SimExchange`.
+  hftbacktest does, and as :class:`~workbench.execution.sim.SimExchange` does when its
+  latency model has a feed); ``"local"`` sets every exchange time to the local time, so
+  that the exchange sees each message when we do (a simulated exchange without a feed);
+* in the exchange sequence a trade print goes before depth diffs of the same exchange
+  time: a diff received before the print may already show its volume, and the print
+  must reach our queue first (see :mod:`workbench.execution.sim.feed`).
 
 :func:`to_hftbacktest` turns the same rows into hftbacktest's ``event_dtype`` (prices and
 sizes in floats, side in the ``BUY_EVENT``/``SELL_EVENT`` bits, a clear row as one
@@ -53,6 +57,7 @@ sizes in floats, side in the ``BUY_EVENT``/``SELL_EVENT`` bits, a clear row as o
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,6 +68,7 @@ from workbench.core.errors import ValidationError
 from workbench.core.events import EventKind
 from workbench.data.binance.instruments import SYNC_RULES
 from workbench.data.table import EventTable
+from workbench.execution.sim.feed import FeedLatency
 
 #: Kind codes (the low byte of ``ev``), numbered as hftbacktest's.
 DEPTH = 1
@@ -112,7 +118,7 @@ class _Ids(NamedTuple):
 
 def event_array(table: EventTable, rule: SyncRule | None = None,
                 local_offset_ns: int | None = None,
-                exchange_clock: str = "venue") -> np.ndarray:
+                exchange_clock: str = "venue", feed: FeedLatency | None = None) -> np.ndarray:
     """Convert one stream to an :data:`EVENT_DTYPE` array (see the module docstring).
 
     Parameters
@@ -122,10 +128,12 @@ def event_array(table: EventTable, rule: SyncRule | None = None,
     rule : SyncRule, optional
         Sequence rule of the venue; looked up from the table's venue when omitted.
     local_offset_ns : int, optional
-        Added to every local time; by default the one that makes the smallest feed
-        latency 0 (never negative).
+        Added to every local time; by default the ``feed``'s (or its rule's).
     exchange_clock : {"venue", "local"}
         Exchange times from the venue's stamps, or equal to the local times.
+    feed : FeedLatency, optional
+        The feed latency model shared with the simulated exchange (default
+        ``FeedLatency()``); ``local_offset_ns``, when given, overrides its offset.
 
     Returns
     -------
@@ -144,17 +152,28 @@ def event_array(table: EventTable, rule: SyncRule | None = None,
         if table.venue not in SYNC_RULES:
             raise ValidationError(f"no sync rule for venue {table.venue!r}: pass rule=")
         rule = SYNC_RULES[table.venue]
+    feed = feed or FeedLatency()
+    if local_offset_ns is not None:
+        feed = dataclasses.replace(feed, local_offset_ns=int(local_offset_ns))
     order, stamp, clear, levels = _synced_messages(table, rule)
     rows = _rows(table, order, stamp, clear, levels)
-    exch, local = _clock(rows["exch_ts_ns"], rows["local_ts_ns"], local_offset_ns)
-    rows["exch_ts_ns"] = local if exchange_clock == "local" else exch
+    exch, local = _clock(rows["exch_ts_ns"], rows["local_ts_ns"], _offset(table, feed))
+    rows["exch_ts_ns"] = local if exchange_clock == "local" else feed.venue_ts_ns(exch, local)
     rows["local_ts_ns"] = local
     return order_rows(rows)
 
 
+def _offset(table: EventTable, feed: FeedLatency) -> int:
+    """The feed's offset over the messages a replay shows (no BBO, no empty diff)."""
+    m = table.messages
+    kind = m["kind"]
+    shown = (kind != EventKind.BBO) & ((kind != EventKind.DELTA) | (m["n_rows"] > 0))
+    return feed.offset_ns(m["local_ts_ns"][shown], m["exch_ts_ns"][shown])
+
+
 def event_arrays(tables: dict[tuple[str, str], EventTable] | list[EventTable],
-                 local_offset_ns: int | None = None,
-                 exchange_clock: str = "venue") -> dict[tuple[str, str], np.ndarray]:
+                 local_offset_ns: int | None = None, exchange_clock: str = "venue",
+                 feed: FeedLatency | None = None) -> dict[tuple[str, str], np.ndarray]:
     """:func:`event_array` of each stream, keyed by ``(venue, symbol)``.
 
     Accepts a :class:`~workbench.data.binance.feed.RawFeed`'s ``streams`` or a list; the
@@ -162,7 +181,8 @@ def event_arrays(tables: dict[tuple[str, str], EventTable] | list[EventTable],
     """
     items = tables.values() if isinstance(tables, dict) else tables
     return {(t.venue, t.symbol): event_array(t, local_offset_ns=local_offset_ns,
-                                             exchange_clock=exchange_clock) for t in items}
+                                             exchange_clock=exchange_clock, feed=feed)
+            for t in items}
 
 
 def _synced_messages(table: EventTable, rule: SyncRule):
@@ -260,11 +280,8 @@ def _rows(table: EventTable, src: np.ndarray, stamp: np.ndarray, clear: np.ndarr
 
 
 def _clock(exch: np.ndarray, local: np.ndarray,
-           local_offset_ns: int | None) -> tuple[np.ndarray, np.ndarray]:
+           local_offset_ns: int) -> tuple[np.ndarray, np.ndarray]:
     known = exch >= 0
-    if local_offset_ns is None:
-        lat = local[known] - exch[known]
-        local_offset_ns = max(0, -int(lat.min())) if lat.size else 0
     local = local + np.int64(local_offset_ns)
     if not known.all():
         nxt = np.full(len(exch), np.iinfo(np.int64).max, dtype=np.int64)
@@ -281,22 +298,24 @@ def order_rows(rows: np.ndarray) -> np.ndarray:
 
     ``rows`` is an :data:`EVENT_DTYPE` array in receive order (``END_OF_MESSAGE`` set,
     the ``EXCH``/``LOCAL`` flags ignored). Rows are first put in ``local_ts_ns`` order
-    (stably, so messages stay whole); the exchange sequence is the stable ``exch_ts_ns``
-    order. The two are merged on the exchange time (the local copy of a row counts at the
-    latest exchange time seen so far in the local sequence) and a row whose two copies
-    meet is written once with both flags.
+    (stably, so messages stay whole); the exchange sequence is the stable order of
+    ``exch_ts_ns`` with trades before the other rows of an equal time. The two are merged
+    on that key (the local copy of a row counts at the latest key seen so far in the
+    local sequence) and a row whose two copies meet is written once with both flags.
     """
     base = rows["ev"] & ~np.uint64(EXCH_EVENT | LOCAL_EVENT)
     rows = rows.copy()
     rows["ev"] = base
     rows = rows[np.argsort(rows["local_ts_ns"], kind="stable")]
     n = len(rows)
-    exch_order = np.argsort(rows["exch_ts_ns"], kind="stable")
+    # Twice the time, plus one for rows other than trades: trades first at equal times.
+    ex_key = 2 * rows["exch_ts_ns"] + ((rows["ev"] & np.uint64(KIND_MASK)) != TRADE)
+    exch_order = np.argsort(ex_key, kind="stable")
     if np.array_equal(exch_order, np.arange(n)):
         rows["ev"] |= np.uint64(EXCH_EVENT | LOCAL_EVENT)
         return rows
-    local_key = np.maximum.accumulate(rows["exch_ts_ns"])
-    key = np.concatenate([rows["exch_ts_ns"][exch_order], local_key])
+    local_key = np.maximum.accumulate(ex_key)
+    key = np.concatenate([ex_key[exch_order], local_key])
     idx = np.concatenate([exch_order, np.arange(n)])
     src = np.concatenate([np.zeros(n, np.int8), np.ones(n, np.int8)])
     at = np.lexsort((src, idx, key))

@@ -11,8 +11,12 @@ pieces, and a test holds the two equal, fill for fill.
 reaching the exchange (sent at local ``t``, acting at ``t + entry_latency_ns``), reports
 reaching us (exchange time ``+ response_latency_ns``) and local rows (at
 ``local_ts_ns``). At equal times: exchange rows, then commands, then reports, then local
-rows. Rows are taken a whole venue message at a time. Commands and reports in flight
-when both feeds end are dropped.
+rows; among exchange rows of one time, trades first (see
+:func:`~workbench.engine.fast.events.order_rows`). With the default
+:class:`~workbench.execution.sim.FeedLatency` this is the timeline of
+:class:`~workbench.execution.sim.SimExchange` driven by
+:func:`~workbench.engine.replay_driver.run_replay`. Rows are taken a whole venue message at
+a time. Commands and reports in flight when both feeds end are dropped.
 
 **Books.** The exchange book (exchange rows) decides acceptance, queues and fills; the
 local book (local rows) is what the strategy sees. A clear row empties both sides; level

@@ -1,6 +1,7 @@
 """The simulated exchange: own books, latency, queue position, partial fills, fees."""
 
 from workbench.execution.sim.exchange import SimExchange
+from workbench.execution.sim.feed import FeedLatency
 from workbench.execution.sim.fees import FeeSchedule
 from workbench.execution.sim.latency import ConstantLatency, LatencyModel, RecordedLatency
 from workbench.execution.sim.orders import SimOrder
@@ -10,6 +11,7 @@ __all__ = [
     "ConservativeQueue",
     "ConstantLatency",
     "FeeSchedule",
+    "FeedLatency",
     "LatencyModel",
     "ProbabilisticQueue",
     "QueueModel",

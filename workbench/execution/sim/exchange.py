@@ -2,26 +2,39 @@
 
 Time
 ----
-Everything runs on the local clock (the ``local_ts_ns`` of market events and the
-``now_ns`` of :meth:`SimExchange.submit`). A command sent at ``t`` arrives at
-``t + entry`` and acts on the book built from every market event with
-``local_ts_ns <= arrival`` (an event stamped exactly at the arrival is applied first).
-Each report is stamped with the exchange time it happened (``ts_ns``: the arrival of its
-command, or the ``local_ts_ns`` of the market event that caused it) and reaches us at
+Everything runs on one clock, the clock of our receive times (``local_ts_ns`` of market
+events and the ``now_ns`` of :meth:`SimExchange.submit`). A command sent at ``t``
+arrives at ``t + entry`` and acts on the book built from every market event the venue
+has seen by then (an event seen exactly at the arrival is applied first). Each report is
+stamped with the exchange time it happened (``ts_ns``: the arrival of its command, or
+the time the venue saw the market event that caused it) and reaches us at
 ``ts_ns + response``. One response delay is drawn per exchange action, so the reports of
 one action arrive together. Like a single connection, the link keeps order both ways:
 a command never overtakes an earlier one, nor a report an earlier report.
 
+When does the venue see a market event? Without a feed latency (the latency model's
+``feed`` is None: paper runs, the local exchange) it sees it when we do, at
+``local_ts_ns``. With a :class:`~workbench.execution.sim.feed.FeedLatency` it sees it at
+its exchange time (:meth:`FeedLatency.venue_time`; the events' ``local_ts_ns`` carry the
+feed's offset), trade prints before depth diffs of the same exchange time, and we see
+it feed latency later: a cancel sent in reaction to a book update reaches the venue no
+earlier than the update's exchange time + feed latency + entry latency.
+
 Driving it
 ----------
-Show it every market event in local-time order with :meth:`~SimExchange.on_market`
-(streams it does not trade are ignored); :meth:`~SimExchange.submit` commands;
-:meth:`~SimExchange.poll` at a time ``now`` only after every event stamped ``<= now``
-has been shown; :meth:`~SimExchange.next_report_ns` says when to poll next.
+Without a feed: show it every market event in local-time order with
+:meth:`~SimExchange.on_market` (streams it does not trade are ignored) just before the
+engine; :meth:`~SimExchange.submit` commands; :meth:`~SimExchange.poll` at a time ``now``
+only after every event stamped ``<= now`` has been shown; :meth:`~SimExchange.next_report_ns`
+says when to poll next. With a feed: show it every event up to ``max_latency_ns`` (of
+receive time) ahead of the engine; before the engine acts at ``t``, :meth:`advance` it to
+``t`` and deliver the reports due (:class:`~workbench.engine.replay_driver.Stepper` does
+all this).
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import random
 from collections import deque
@@ -42,9 +55,10 @@ from workbench.core.commands import (
     TimeInForce,
 )
 from workbench.core.errors import ValidationError
-from workbench.core.events import BookDelta, BookSnapshot, MarketEvent, Side, Trade
+from workbench.core.events import BestBidOffer, BookDelta, BookSnapshot, MarketEvent, Side, Trade
 from workbench.core.instruments import Instrument
 from workbench.execution.journal.reconcile import VenueOrder
+from workbench.execution.sim.feed import priority
 from workbench.execution.sim.fees import FeeSchedule
 from workbench.execution.sim.latency import LatencyModel
 from workbench.execution.sim.matcher import InstrumentMatcher
@@ -70,7 +84,8 @@ class SimExchange:
     fees : mapping
         ``(venue, symbol) -> FeeSchedule`` for every instrument.
     latency : LatencyModel
-        Entry and response delays.
+        Entry and response delays, and the feed latency (``latency.feed``; see the
+        module docstring).
     queue : QueueModel
         Attribution of cancellations at our levels.
     sync_rules : mapping
@@ -91,7 +106,8 @@ class SimExchange:
     Raises
     ------
     ValidationError
-        If an instrument appears twice or lacks a fee schedule or a sync rule.
+        If an instrument appears twice or lacks a fee schedule or a sync rule, or if
+        ``books`` are given with a feed latency (the venue's books run ahead of ours).
     """
 
     def __init__(self, instruments: Iterable[Instrument],
@@ -101,6 +117,10 @@ class SimExchange:
                  books: Mapping[tuple[str, str], BookSync] | None = None) -> None:
         self.name = name
         self.latency = latency
+        self.feed = getattr(latency, "feed", None)
+        if self.feed is not None and books:
+            raise ValidationError("books cannot be shared with a feed latency: the venue "
+                                  "sees market data before the engine")
         self.queue = queue
         self._latency_rng = random.Random(f"{seed}:latency")
         queue_rng = random.Random(f"{seed}:queue")
@@ -126,6 +146,10 @@ class SimExchange:
         self._outbox: deque[tuple[int, Report]] = deque()
         self._last_due_ns = -(2**63)
         self._fills: list[Filled] = []  # every execution, as the exchange knows it
+        # Market events shown but not yet seen by the venue (with a feed):
+        # (venue_ts_ns, priority, sequence, event).
+        self._pending: list[tuple[int, int, int, MarketEvent]] = []
+        self._shown = 0
 
     # -- Venue ---------------------------------------------------------------------------
     def submit(self, command: Command, now_ns: int) -> None:
@@ -143,9 +167,12 @@ class SimExchange:
         Commands that have arrived by ``now_ns`` are executed first, against the book
         of the events shown so far.
         """
-        arrivals = self._arrivals
-        if arrivals and arrivals[0][0] <= now_ns:
-            self._run_arrivals(now_ns)
+        if self.feed is not None:
+            self._settle(now_ns, False)
+        else:
+            arrivals = self._arrivals
+            if arrivals and arrivals[0][0] <= now_ns:
+                self._run_arrivals(now_ns)
         outbox = self._outbox
         reports: list[Report] = []
         while outbox and outbox[0][0] <= now_ns:
@@ -163,26 +190,47 @@ class SimExchange:
                 due = arrival + response
         return due
 
-    def on_market(self, event: MarketEvent) -> None:
-        """Show the exchange a market event at its ``local_ts_ns``.
+    def advance(self, until_ns: int) -> None:
+        """With a feed: let the venue act (market events seen, commands arriving) in time
+        order up to ``until_ns``, stopping before anything later than the earliest report
+        due, so that we can answer that report first. No-op without a feed."""
+        pending, arrivals = self._pending, self._arrivals
+        if self.feed is not None and ((pending and pending[0][0] <= until_ns)
+                                      or (arrivals and arrivals[0][0] <= until_ns)):
+            self._settle(until_ns, True)
 
-        Commands arriving strictly before the event act first; then the event updates its
-        stream's book (snapshots, diffs) or trades against our orders (trades). Best bid
+    def on_market(self, event: MarketEvent) -> None:
+        """Show the exchange a market event.
+
+        Without a feed the venue sees it now, at its ``local_ts_ns``: commands arriving
+        strictly before it act first; then it updates its stream's book (snapshots,
+        diffs) or trades against our orders (trades). With a feed it is kept until the
+        venue's clock reaches its exchange time (:meth:`advance`, :meth:`poll`). Best bid
         and offer messages are not used: the book is the venue's diff stream.
         """
+        if self.feed is not None:
+            if (event.venue, event.symbol) in self._matchers and type(event) is not BestBidOffer:
+                self._shown += 1
+                heapq.heappush(self._pending, (self.feed.venue_time(event), priority(event),
+                                               self._shown, event))
+            return
         ts_ns = event.local_ts_ns
         arrivals = self._arrivals
         if arrivals and arrivals[0][0] < ts_ns:
             self._run_arrivals(ts_ns - 1)
+        self._see(event, ts_ns)
+
+    def _see(self, event: MarketEvent, ts_ns: int) -> None:
+        """The venue sees a market event at ``ts_ns``."""
         matcher = self._matchers.get((event.venue, event.symbol))
         if matcher is None:
             return
         kind = type(event)
         out: list[Report] = []
         if kind is Trade:
-            matcher.on_trade(event, out)
+            matcher.on_trade(event, ts_ns, out)
         elif kind is BookDelta or kind is BookSnapshot:
-            matcher.on_book(event, out)
+            matcher.on_book(event, ts_ns, out)
         if out:
             self._send(out, ts_ns)
 
@@ -230,6 +278,22 @@ class SimExchange:
         return matcher
 
     # -- internals -----------------------------------------------------------------------
+    def _settle(self, until_ns: int, stop_at_due: bool) -> None:
+        """Venue actions up to ``until_ns`` in time order, market events first at equal
+        times; with ``stop_at_due``, none later than the earliest report due."""
+        pending, arrivals, outbox = self._pending, self._arrivals, self._outbox
+        pop = heapq.heappop
+        while pending or arrivals:
+            t_market = pending[0][0] if pending else until_ns + 1
+            t_command = arrivals[0][0] if arrivals else until_ns + 1
+            t = t_market if t_market <= t_command else t_command
+            if t > until_ns or (stop_at_due and outbox and outbox[0][0] < t):
+                return
+            if t_market <= t_command:
+                self._see(pop(pending)[3], t)
+            else:
+                self._run_arrivals(t)
+
     def _run_arrivals(self, until_ns: int) -> None:
         arrivals = self._arrivals
         while arrivals and arrivals[0][0] <= until_ns:

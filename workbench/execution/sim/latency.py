@@ -1,7 +1,10 @@
 """Latency models: how long a command takes to reach the venue, and a report to come back.
 
 Both models are stateless; the exchange passes its own seeded :class:`random.Random`, so
-the draws are part of its deterministic run.
+the draws are part of its deterministic run. Each may carry a
+:class:`~workbench.execution.sim.feed.FeedLatency` (``feed``): then market data reaches
+the venue at its exchange time and us after the recorded feed latency; without one the
+venue sees each message when we do.
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ import numpy as np
 
 from workbench.core.errors import ValidationError
 from workbench.core.events import TS_UNKNOWN, MarketEvent
+from workbench.execution.sim.feed import FeedLatency
 
 
 class LatencyModel(Protocol):
-    """Draws one-way delays in integer nanoseconds."""
+    """Draws one-way delays in integer nanoseconds.
+
+    ``feed`` (a :class:`FeedLatency` or None) says when market data reaches the venue.
+    """
+
+    feed: FeedLatency | None
 
     def draw_entry_ns(self, rng: random.Random) -> int:
         """Delay from sending a command to its arrival at the venue, ns."""
@@ -37,6 +46,8 @@ class ConstantLatency:
         Command send → arrival at the venue.
     response_ns : int
         Venue action → report received.
+    feed : FeedLatency, optional
+        Market data's way to the venue and to us; None: the venue sees it when we do.
 
     Raises
     ------
@@ -44,11 +55,13 @@ class ConstantLatency:
         If a delay is negative or not an int.
     """
 
-    __slots__ = ("entry_ns", "response_ns")
+    __slots__ = ("entry_ns", "feed", "response_ns")
 
-    def __init__(self, entry_ns: int, response_ns: int) -> None:
+    def __init__(self, entry_ns: int, response_ns: int,
+                 feed: FeedLatency | None = None) -> None:
         self.entry_ns = _delay(entry_ns, "entry_ns")
         self.response_ns = _delay(response_ns, "response_ns")
+        self.feed = _feed(feed)
 
     def draw_entry_ns(self, rng: random.Random) -> int:
         """``entry_ns``."""
@@ -59,7 +72,8 @@ class ConstantLatency:
         return self.response_ns
 
     def __repr__(self) -> str:
-        return f"ConstantLatency(entry_ns={self.entry_ns}, response_ns={self.response_ns})"
+        return (f"ConstantLatency(entry_ns={self.entry_ns}, response_ns={self.response_ns}, "
+                f"feed={self.feed!r})")
 
 
 class RecordedLatency:
@@ -75,6 +89,8 @@ class RecordedLatency:
     offset_ns : int
         The clock offset that was removed to get them (for the record; see
         :meth:`from_events`).
+    feed : FeedLatency, optional
+        Market data's way to the venue and to us; None: the venue sees it when we do.
 
     Raises
     ------
@@ -82,9 +98,11 @@ class RecordedLatency:
         If there are no samples or one is negative.
     """
 
-    __slots__ = ("_n", "_samples", "offset_ns")
+    __slots__ = ("_n", "_samples", "feed", "offset_ns")
 
-    def __init__(self, samples_ns: Sequence[int], offset_ns: int = 0) -> None:
+    def __init__(self, samples_ns: Sequence[int], offset_ns: int = 0,
+                 feed: FeedLatency | None = None) -> None:
+        self.feed = _feed(feed)
         samples = [int(s) for s in samples_ns]
         if not samples:
             raise ValidationError("RecordedLatency needs at least one sample")
@@ -149,6 +167,12 @@ class RecordedLatency:
 
     def __repr__(self) -> str:
         return f"RecordedLatency({self._n} samples, offset_ns={self.offset_ns})"
+
+
+def _feed(feed: FeedLatency | None) -> FeedLatency | None:
+    if feed is not None and not isinstance(feed, FeedLatency):
+        raise ValidationError(f"feed must be a FeedLatency or None, got {feed!r}")
+    return feed
 
 
 def _delay(value: int, name: str) -> int:

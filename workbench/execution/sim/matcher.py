@@ -241,8 +241,9 @@ class InstrumentMatcher:
             self._register.end(order, "filled")
 
     # -- market data ---------------------------------------------------------------------
-    def on_trade(self, trade: Trade, out: list[Report]) -> None:
-        """A public trade: it advances the queue at its price and fills what it reaches.
+    def on_trade(self, trade: Trade, ts_ns: int, out: list[Report]) -> None:
+        """A public trade, seen at exchange time ``ts_ns``: it advances the queue at its
+        price and fills what it reaches.
 
         The trade's volume goes to our orders in price priority: those at prices the
         trade printed through (all other size there is gone) before those at its price,
@@ -255,7 +256,7 @@ class InstrumentMatcher:
             return
         trade_ticks, step = trade.price_ticks, own.step
         prices = sorted((p for p in levels if (p - trade_ticks) * step >= 0), reverse=own.is_bid)
-        volume, ts_ns = trade.size_lots, trade.local_ts_ns
+        volume = trade.size_lots
         for price in prices:
             if price == trade_ticks:
                 own.traded[price] = own.traded.get(price, 0) + trade.size_lots
@@ -290,8 +291,9 @@ class InstrumentMatcher:
                 self._fill(order, price_ticks, size, _MAKER, ts_ns, out)
         return volume
 
-    def on_book(self, event: BookDelta | BookSnapshot, out: list[Report]) -> None:
-        """A book diff or snapshot: update the book, re-queue our levels, fill crossed orders.
+    def on_book(self, event: BookDelta | BookSnapshot, ts_ns: int, out: list[Report]) -> None:
+        """A book diff or snapshot seen at exchange time ``ts_ns``: update the book,
+        re-queue our levels, fill crossed orders.
 
         Only our levels are looked at: their sizes before and after the update decide
         how far each order moved up (trades explain part of a decrease, the queue model
@@ -318,10 +320,10 @@ class InstrumentMatcher:
             return
         if bid.orders:
             self._requeue(bid, bids_before)
-            self._cross(bid, ask, event.local_ts_ns, out)
+            self._cross(bid, ask, ts_ns, out)
         if ask.orders:
             self._requeue(ask, asks_before)
-            self._cross(ask, bid, event.local_ts_ns, out)
+            self._cross(ask, bid, ts_ns, out)
 
     def _requeue(self, own: _Side, before: dict[int, int] | None) -> None:
         size_at, is_bid = self.sync.book.size_at, own.is_bid

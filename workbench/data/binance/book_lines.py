@@ -58,30 +58,43 @@ class BookLines:
     top_id: np.ndarray
     messages: int
 
-    def top(self, i: int) -> BestBidOffer:
-        """bookTicker number ``i``, parsed and checked in full.
+    def tops(self, which: np.ndarray) -> list[BestBidOffer]:
+        """bookTickers number ``which``, parsed and checked in full.
 
         Raises
         ------
         DataError
-            If the line is malformed or its prices and sizes are off the grid.
+            If a line is malformed or its prices and sizes are off the grid.
         """
-        lineno = int(self.top_line[i]) + 1
-        line = self.lines[lineno - 1]
         inst = self.instrument
+        out: list[tuple] = []
+        numbers: list[float] = []
+        lineno = 0
         try:
-            sp = line.find(b" ")
-            d = orjson.loads(line[sp + 1:])["data"]
-            prices = inst.prices_to_ticks(np.array([float(d["b"]), float(d["a"])]))
-            sizes = inst.sizes_to_lots(np.array([float(d["B"]), float(d["A"])]))
-            exch = d["E"] * _MS if "E" in d else TS_UNKNOWN
-            return BestBidOffer(exch, int(line[:sp]), inst.venue, inst.symbol,
-                                int(prices[0]), int(sizes[0]), int(prices[1]), int(sizes[1]),
-                                d["u"])
-        except ValidationError as exc:
-            raise DataError(str(exc), self.source, lineno) from None
+            for lineno in (self.top_line[which] + 1).tolist():
+                line = self.lines[lineno - 1]
+                sp = line.find(b" ")
+                d = orjson.loads(line[sp + 1:])["data"]
+                numbers += (float(d["b"]), float(d["a"]), float(d["B"]), float(d["A"]))
+                out.append((d["E"] * _MS if "E" in d else TS_UNKNOWN, int(line[:sp]), d["u"]))
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
             raise DataError(f"malformed line: {_describe(exc)}", self.source, lineno) from None
+        values = np.array(numbers, dtype=np.float64).reshape(-1, 4)
+        try:
+            prices = inst.prices_to_ticks(values[:, :2].ravel()).reshape(-1, 2).tolist()
+            sizes = inst.sizes_to_lots(values[:, 2:].ravel()).reshape(-1, 2).tolist()
+        except ValidationError:
+            for i in range(len(out)):  # find the line
+                try:
+                    inst.prices_to_ticks(values[i, :2])
+                    inst.sizes_to_lots(values[i, 2:])
+                except ValidationError as exc:
+                    raise DataError(str(exc), self.source,
+                                    int(self.top_line[which][i]) + 1) from None
+            raise
+        venue, symbol = inst.venue, inst.symbol
+        return [BestBidOffer(exch, local, venue, symbol, p[0], q[0], p[1], q[1], u)
+                for (exch, local, u), p, q in zip(out, prices, sizes, strict=True)]
 
 
 def book_lines(lines: list[bytes], source: str, venue: str | None, symbol: str,
@@ -96,39 +109,55 @@ def book_lines(lines: list[bytes], source: str, venue: str | None, symbol: str,
         On a line that is neither a stream message nor a snapshot, a malformed snapshot
         or diff, a bookTicker without an id, or an unknown instrument.
     """
-    name = symbol.lower().encode()
     b = _StreamBuilder()
     book_line: list[int] = []
     top_line: list[int] = []
     top_id: list[int] = []
-    messages = 0
-    for index, line in enumerate(lines):
+    stream = b'{"stream":"' + symbol.lower().encode() + b"@"
+    top_prefix, trade_prefix = stream + b'bookTicker"', stream + b'trade"'
+    # The byte after a line's first "@" tells a stream message's kind at C speed: b for
+    # a bookTicker, t a trade. Those of this stream are read here in bulk; every other
+    # line (diffs, snapshots, other streams, anything odd) line by line below.
+    tags = np.frombuffer(bytes([line[line.find(b"@") + 1] if line else 0 for line in lines]),
+                         dtype=np.uint8)
+    careful = np.ones(len(lines), dtype=bool)
+    trades = np.flatnonzero(tags == ord("t")).tolist()
+    is_trade = [lines[i].startswith(trade_prefix, lines[i].find(b" ") + 1) for i in trades]
+    careful[np.array(trades, dtype=np.int64)[np.array(is_trade, dtype=bool)]] = False
+    messages = sum(is_trade)
+    for i in np.flatnonzero(tags == ord("b")).tolist():
+        line = lines[i]
+        sp = line.find(b" ")
+        if sp > 0 and line.startswith(top_prefix, sp + 1):
+            u = line.find(b'"u":', sp) + 4
+            end = line.find(b",", u)
+            if u > 3 and end > u and line[u:end].isdigit():
+                top_id.append(int(line[u:end]))
+                top_line.append(i)
+                careful[i] = False
+    messages += len(top_line)
+    for index in np.flatnonzero(careful).tolist():
+        line = lines[index]
         sp = line.find(b" ")
         try:
-            local_ts = int(line[:sp]) if sp > 0 else int("x")
-            body = line[sp + 1:]
-            if body.startswith(b'{"stream":"'):
-                at = body.index(b"@", 11)
-                if body[11:at] != name:
-                    continue
-                typ = body[at + 1:body.index(b'"', at)]
-                if venue is None:
-                    venue = _venue_from_message(body)
-                if typ == b"bookTicker":
-                    u = body.index(b'"u":') + 4
-                    top_id.append(int(body[u:body.index(b",", u)]))
-                    top_line.append(index)
-                elif typ.startswith(b"depth"):
-                    _depth(b, body, local_ts, index + 1)
+            if sp <= 0:
+                raise ValueError("no timestamp")
+            if line.startswith(stream, sp + 1):
+                at = sp + 1 + len(stream)
+                if line.startswith(b"bookTicker", at):
+                    raise ValueError("a bookTicker without its update id")
+                if line.startswith(b"depth", at):
+                    if venue is None:
+                        venue = _venue_from_message(line)
+                    _depth(b, line[sp + 1:], int(line[:sp]), index + 1)
                     book_line.append(index)
-                elif typ != b"trade":
-                    continue  # an unknown stream: parse_lines reports it, counts no message
-                messages += 1
-            elif body.startswith(b'{"lastUpdateId"'):
-                _snapshot(b, orjson.loads(body), local_ts, index + 1, source)
+                    messages += 1
+                # else an unknown stream: parse_lines reports it, counts no message
+            elif line.startswith(b'{"lastUpdateId"', sp + 1):
+                _snapshot(b, orjson.loads(line[sp + 1:]), int(line[:sp]), index + 1, source)
                 book_line.append(index)
                 messages += 1
-            else:
+            elif not line.startswith(b'{"stream":"', sp + 1):
                 raise ValueError("neither a stream message nor a depth snapshot")
         except DataError:
             raise

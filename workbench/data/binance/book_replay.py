@@ -56,15 +56,17 @@ def replay_lines(lines: BookLines, sync: BookSync,
     kinds = table.messages["kind"].tolist() if table is not None else []
     on_top, on_changed = agreement.on_top, agreement.on_book_changed
     on_delta, on_snapshot = sync.on_delta, sync.on_snapshot
+    parsed = lines.tops(tops)
     for i in order:
         if i < n_book:
             if (on_delta if kinds[i] == _DELTA else on_snapshot)(next(book_events)):
                 on_changed(sync)
         else:
-            top = lines.top(int(tops[i - n_book]))
+            top = parsed[i - n_book]
             on_top(top.update_id, (top.bid_ticks, top.bid_lots), (top.ask_ticks, top.ask_lots),
                    sync)
-    last_bbo = lines.top(len(lines.top_line) - 1) if len(lines.top_line) else None
+    n_top = len(lines.top_line)
+    last_bbo = lines.tops(np.array([n_top - 1]))[0] if n_top else None
     return lines.messages, last_bbo
 
 

@@ -93,6 +93,14 @@ def interleave(ours: Callable[[], float], reference: Callable[[], float],
     Each callable runs the work once and returns its cost (seconds, ns per event...; see
     :func:`wall`). ``warmup`` runs each once first, untimed (imports, caches, JIT).
     """
+    return interleave_metrics(lambda: (ours(),), lambda: (reference(),), pairs, warmup)[0]
+
+
+def interleave_metrics(ours: Callable[[], tuple[float, ...]],
+                       reference: Callable[[], tuple[float, ...]], pairs: int = MIN_PAIRS,
+                       warmup: bool = True) -> tuple[Pairs, ...]:
+    """:func:`interleave` for runs that give several costs at once (say a p50 and a p99):
+    one :class:`Pairs` per cost, in the order the callables return them."""
     if pairs < MIN_PAIRS:
         raise ValueError(f"at least {MIN_PAIRS} pairs, not {pairs}")
     if warmup:
@@ -100,9 +108,10 @@ def interleave(ours: Callable[[], float], reference: Callable[[], float],
         reference()
     a, b = [], []
     for _ in range(pairs):
-        a.append(float(ours()))
-        b.append(float(reference()))
-    return Pairs(tuple(a), tuple(b))
+        a.append(tuple(float(x) for x in ours()))
+        b.append(tuple(float(x) for x in reference()))
+    return tuple(Pairs(tuple(x[i] for x in a), tuple(y[i] for y in b))
+                 for i in range(len(a[0])))
 
 
 def wall(fn: Callable[[], object]) -> Callable[[], float]:

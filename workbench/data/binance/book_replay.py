@@ -23,17 +23,17 @@ from workbench.data.binance.book_lines import BookLines
 _DELTA = int(EventKind.DELTA)
 
 
-def replay_lines(lines: BookLines, sync: BookSync,
+def replay_lines(files: list[BookLines], sync: BookSync,
                  agreement: BboAgreement) -> tuple[int, BestBidOffer | None]:
-    """Feed one file of a stream to ``sync`` and ``agreement``, in line order.
+    """Feed a stream's files, in time order, to ``sync`` and ``agreement``, line by line.
 
     Only the bookTickers whose id the book can reach are parsed and offered to the
-    agreement (see :func:`_comparable`), and the file's last one for its top of book.
+    agreement (see :func:`_comparable`), and the last one for its top of book.
 
     Parameters
     ----------
-    lines : BookLines
-        The file, read for a replay.
+    files : list of BookLines
+        The stream's files, each read for a replay.
     sync : BookSync
         The book to keep; it carries on from where it is.
     agreement : BboAgreement
@@ -44,42 +44,49 @@ def replay_lines(lines: BookLines, sync: BookSync,
     events : int
         Messages replayed (every kind).
     last_bbo : BestBidOffer or None
-        The file's last top-of-book message.
+        The last top-of-book message.
     """
-    table = lines.table
-    book_ids = table.messages["seq_last"] if table is not None else np.zeros(0, np.int64)
-    tops = np.flatnonzero(_comparable(lines.top_id, book_ids, sync, agreement))
-    at = np.concatenate((lines.book_line, lines.top_line[tops]))
-    order = np.argsort(at, kind="stable").tolist()
-    n_book = len(lines.book_line)
-    book_events = table.events() if table is not None else iter(())
-    kinds = table.messages["kind"].tolist() if table is not None else []
+    wanted = _comparable(files, sync, agreement)
     on_top, on_changed = agreement.on_top, agreement.on_book_changed
     on_delta, on_snapshot = sync.on_delta, sync.on_snapshot
-    parsed = lines.tops(tops)
-    for i in order:
-        if i < n_book:
-            if (on_delta if kinds[i] == _DELTA else on_snapshot)(next(book_events)):
-                on_changed(sync)
-        else:
-            top = parsed[i - n_book]
-            on_top(top.update_id, (top.bid_ticks, top.bid_lots), (top.ask_ticks, top.ask_lots),
-                   sync)
-    n_top = len(lines.top_line)
-    last_bbo = lines.tops(np.array([n_top - 1]))[0] if n_top else None
-    return lines.messages, last_bbo
+    n, last_bbo = 0, None
+    for lines, want in zip(files, wanted, strict=True):
+        table = lines.table
+        tops = np.flatnonzero(want)
+        order = np.argsort(np.concatenate((lines.book_line, lines.top_line[tops])),
+                           kind="stable").tolist()
+        n_book = len(lines.book_line)
+        book_events = table.events() if table is not None else iter(())
+        kinds = table.messages["kind"].tolist() if table is not None else []
+        parsed = lines.tops(tops)
+        for i in order:
+            if i < n_book:
+                if (on_delta if kinds[i] == _DELTA else on_snapshot)(next(book_events)):
+                    on_changed(sync)
+            else:
+                top = parsed[i - n_book]
+                on_top(top.update_id, (top.bid_ticks, top.bid_lots),
+                       (top.ask_ticks, top.ask_lots), sync)
+        n += lines.messages
+        n_top = len(lines.top_line)
+        if n_top:
+            last_bbo = lines.tops(np.array([n_top - 1]))[0]
+    return n, last_bbo
 
 
-def _comparable(top_ids: np.ndarray, book_ids: np.ndarray, sync: BookSync,
-                agreement: BboAgreement) -> np.ndarray:
-    """Which top-of-book messages may ever be compared: those whose id the book can
-    reach (its id now, a waiting diff's, or a book message's last id). The others would
-    only wait, which matters only where so many wait that some are pruned: then every
-    message goes through, as in :func:`replay_events`."""
-    if len(top_ids) + agreement.waiting >= agreement.max_pending:
-        return np.ones(len(top_ids), dtype=bool)
-    reachable = np.concatenate((book_ids, [sync.last_update_id, *sync.buffered_last_ids]))
-    return np.isin(top_ids, reachable)
+def _comparable(files: list[BookLines], sync: BookSync,
+                agreement: BboAgreement) -> list[np.ndarray]:
+    """Per file, which top-of-book messages may ever be compared: those whose id the
+    book can reach (its id now, a waiting diff's, or any book message's last id, in this
+    file or a later one). The others would only wait, which matters only where so many
+    wait that some are pruned: then every message goes through, as in
+    :func:`replay_events`."""
+    if sum(len(f.top_id) for f in files) + agreement.waiting >= agreement.max_pending:
+        return [np.ones(len(f.top_id), dtype=bool) for f in files]
+    reachable = np.concatenate([f.table.messages["seq_last"] for f in files
+                                if f.table is not None]
+                               + [[sync.last_update_id, *sync.buffered_last_ids]])
+    return [np.isin(f.top_id, reachable) for f in files]
 
 
 def replay_events(events: Iterable, sync: BookSync,

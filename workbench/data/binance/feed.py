@@ -332,12 +332,7 @@ def replay_book(
     (key, files), = groups.items()
     sync = BookSync(SYNC_RULES[key[0]], *key)
     agreement = BboAgreement()
-    last_bbo = None
-    n = 0
-    for path in files:
-        lines = book_lines(read_lines(path), path, key[0], key[1], instruments)
-        count, last = replay_lines(lines, sync, agreement)
-        n += count
-        last_bbo = last or last_bbo
+    n, last_bbo = replay_lines([book_lines(read_lines(path), path, key[0], key[1], instruments)
+                                for path in files], sync, agreement)
     inst = binance_instrument(key[0], key[1], instruments)
     return BookReplay(sync.book, inst, sync.stats, sync.synced, n, last_bbo, agreement)

@@ -35,9 +35,9 @@ FIGURES = {
     "ccxt": Figure("native_feed_vs_ccxt_pro", "ccxt.pro watch_order_book on the same "
                    "stream into our book", ">=", 5.0, speed=True),
     "books": Figure("live_books_vs_offline_replay", "the same files' levels applied "
-                    "offline (parse + BookSync) in this process", ">=", 0.05, speed=True),
+                    "offline (parse + BookSync) in this process", ">=", 0.2, speed=True),
     "resync": Figure("resync_vs_first_sync", "the first sync of the same fresh feed",
-                     "<=", 2.0),
+                     "<=", 8.0),
 }
 BOOK_FILES = ("spot/btcusdt_20240808.gz", "spot/ethusdt_20240808.gz",
               "usdm/btcusdt_20240808.gz", "usdm/ethusdt_20240808.gz")

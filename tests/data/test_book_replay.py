@@ -123,6 +123,15 @@ def test_adversarial_stream_replays_as_the_event_loop(tmp_path):
     assert_same(fast(paths), ref)
 
 
+def test_a_line_ending_in_at_names_its_line(tmp_path):
+    from workbench.core.errors import DataError
+
+    path = write(tmp_path / "usdm/btcusdt_a.gz", [SNAP % (1000, 10), trade(1000), b"1001 x@"])
+    with pytest.raises(DataError) as err:
+        replay_book(path)
+    assert err.value.line == 3
+
+
 def test_a_ticker_without_its_id_names_its_line(tmp_path):
     from workbench.core.errors import DataError
 

@@ -118,8 +118,12 @@ def book_lines(lines: list[bytes], source: str, venue: str | None, symbol: str,
     # The byte after a line's first "@" tells a stream message's kind at C speed: b for
     # a bookTicker, t a trade. Those of this stream are read here in bulk; every other
     # line (diffs, snapshots, other streams, anything odd) line by line below.
-    tags = np.frombuffer(bytes([line[line.find(b"@") + 1] if line else 0 for line in lines]),
-                         dtype=np.uint8)
+    try:
+        tags = bytes([line[line.find(b"@") + 1] if line else 0 for line in lines])
+    except IndexError:  # a line ending in "@": no kind, read line by line
+        tags = bytes([line[i + 1] if 0 <= (i := line.find(b"@")) < len(line) - 1 else 0
+                      for line in lines])
+    tags = np.frombuffer(tags, dtype=np.uint8)
     careful = np.ones(len(lines), dtype=bool)
     trades = np.flatnonzero(tags == ord("t")).tolist()
     is_trade = [lines[i].startswith(trade_prefix, lines[i].find(b" ") + 1) for i in trades]

@@ -1,7 +1,7 @@
 """Replay one stream's book and hold it against the venue's top of book, fast.
 
-:func:`replay_lines` takes a file read by :func:`~workbench.data.binance.book_lines.
-book_lines`: it makes event objects for the snapshots and diffs only, and offers the
+:func:`replay_lines` takes a stream's files read by :func:`~workbench.data.binance.
+book_lines.book_lines`: it makes event objects for the snapshots and diffs only, offers the
 agreement check only the bookTickers whose id the book can reach (a few percent of a
 recorded file), so that a replay costs little more than reading the file.
 :func:`replay_events` is its reference twin over every event object, the loop any event

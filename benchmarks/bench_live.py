@@ -49,7 +49,7 @@ async def _quiet(count, quiet_s=0.5, timeout_s=120.0):
         n = count()
         if n != last:
             last, since = n, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
+        elif n and time.monotonic() - since >= quiet_s:  # quiet once something came
             return
         await asyncio.sleep(0.02)
 

@@ -15,17 +15,20 @@ They run in this process on the same rows, converted once to each engine's forma
   one stream with a resync after the gap between them), or the bundled sample where
   ``../shared/data`` is absent.
 
-Figures: ``fast_path_vs_hftbacktest_<set>`` is hftbacktest's run time over ours (target
->= 1: we are at least as fast); ``*_events_per_s_<set>`` are rows per second of each run
-and ``*_peak_mb_<set>`` the memory a run needs: its input array (48 bytes a row for us,
-64 for hftbacktest) plus the rise of the process's peak resident memory during the run
-(``/proc/self/clear_refs`` resets the peak first); both informational. A run is timed
-from the in-memory array to the end of the data (hftbacktest's includes building its
-backtest object, which reads the array in place). Times are the best of ``REPEATS`` runs
-after a warm-up that compiles both. Where hftbacktest is not importable only the fast
-path's figures are printed, and the script says so.
+Figures (:mod:`interleave`: ours and hftbacktest alternate, five pairs at least, the
+median of the per-pair ratios): ``fast_path_vs_hftbacktest_<set>`` is hftbacktest's run
+time over the fast path's (target >= 2: we are twice as fast) and
+``python_engine_vs_hftbacktest_recorded`` hftbacktest's over the Python engine's on the
+recorded set (target >= 0.3). Printed as information: rows per second of each run, and
+the memory a run needs: its input array (48 bytes a row for us, 64 for hftbacktest)
+plus the rise of the process's peak resident memory during the run
+(``/proc/self/clear_refs`` resets the peak first). A run is timed from the in-memory
+array to the end of the data (hftbacktest's includes building its backtest object,
+which reads the array in place), after a warm-up that compiles both. hftbacktest is
+the ``bench`` extra: without it the script stops with exit status 2.
 
-Run: ``python benchmarks/bench_backtest.py [--rows N] [--seed S]``.
+Run: ``python benchmarks/bench_backtest.py [--rows N] [--seed S]`` (``BENCH_QUICK=1``:
+1,000,000 synthetic rows, the Python engine on the 2024-08-08 file only).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from common import BINANCE, report
+from common import BINANCE
+from interleave import QUICK, Figure, info, interleave, report_pairs, require
 from numba import njit
 
 from workbench.core.instruments import Instrument
@@ -53,7 +57,14 @@ from workbench.engine.fast import (
 )
 from workbench.engine.fast.synthetic import SYNTHETIC_INSTRUMENT
 
-REPEATS = 3
+FIGURES = {
+    "synthetic": Figure("fast_path_vs_hftbacktest_synthetic", "hftbacktest on the same "
+                        "rows, strategy and venue model", ">=", 2.0, speed=True),
+    "recorded": Figure("fast_path_vs_hftbacktest_recorded", "hftbacktest on the same "
+                       "rows, strategy and venue model", ">=", 2.0, speed=True),
+    "python": Figure("python_engine_vs_hftbacktest_recorded", "hftbacktest on the same "
+                     "recorded stream and strategy settings", ">=", 0.3, speed=True),
+}
 LEVELS = 2
 PARAMS = FastParams(
     model="glft", gamma=0.1, k_per_price=5.0, a_per_s=1.0, sigma_per_sqrt_s=2e-5,
@@ -90,10 +101,18 @@ def _status_kb(path: Path, key: str) -> float:
     raise OSError(f"{key} not in {path}")
 
 
-def best_of(run: Callable[[], object]) -> tuple[float, float]:
-    """Best time and largest peak of ``REPEATS`` runs."""
-    results = [peak_mb(run) for _ in range(REPEATS)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+class Peak:
+    """A run's wall seconds (what :func:`interleave` reads), keeping its largest memory
+    rise (MB) across calls."""
+
+    def __init__(self, run: Callable[[], object]) -> None:
+        self.run = run
+        self.mb = 0.0
+
+    def __call__(self) -> float:
+        seconds, mb = peak_mb(self.run)
+        self.mb = max(self.mb, mb)
+        return seconds
 
 
 # -- hftbacktest ---------------------------------------------------------------------------
@@ -186,29 +205,28 @@ def hftbacktest_runner(data: np.ndarray, inst: Instrument, p: FastParams):
 
 
 # -- the comparison ------------------------------------------------------------------------
-def compare(name: str, events: np.ndarray, inst: Instrument, have_hbt: bool) -> float | None:
-    """Time both engines on one event set and print its lines; hftbacktest's seconds."""
+def compare(name: str, events: np.ndarray, inst: Instrument) -> Peak:
+    """Time both engines on one event set, interleaved, and print its lines; returns
+    hftbacktest's run (for the Python engine's comparison)."""
     n = len(events)
     run_fast(events[: min(n, 50_000)], inst, PARAMS)  # load or compile the kernel
-    fast_s, fast_mb = best_of(lambda: run_fast(events, inst, PARAMS))
-    if have_hbt:
-        data = to_hftbacktest(events, inst.tick_size_float, inst.lot_size_float)
-        hftbacktest_runner(data[: min(len(data), 50_000)], inst, PARAMS)()  # compile
-        hbt_s, hbt_mb = best_of(hftbacktest_runner(data, inst, PARAMS))
-        report(f"fast_path_vs_hftbacktest_{name}", hbt_s / fast_s, "ratio", ">=", 1.0)
-    report(f"fast_path_events_per_s_{name}", n / fast_s, "events/s", ">=", 0)
-    report(f"fast_path_peak_mb_{name}", events.nbytes / 2**20 + fast_mb, "MB", ">=", 0)
-    if have_hbt:
-        report(f"hftbacktest_events_per_s_{name}", n / hbt_s, "events/s", ">=", 0)
-        report(f"hftbacktest_peak_mb_{name}", data.nbytes / 2**20 + hbt_mb, "MB", ">=", 0)
-        return hbt_s
-    return None
+    data = to_hftbacktest(events, inst.tick_size_float, inst.lot_size_float)
+    hftbacktest_runner(data[: min(len(data), 50_000)], inst, PARAMS)()  # compile
+    fast = Peak(lambda: run_fast(events, inst, PARAMS))
+    hbt = Peak(hftbacktest_runner(data, inst, PARAMS))
+    pairs = interleave(fast, hbt, warmup=False)
+    report_pairs(FIGURES[name], pairs)
+    info(f"fast_path_events_per_s_{name}", n / min(pairs.ours), "events/s")
+    info(f"fast_path_peak_mb_{name}", events.nbytes / 2**20 + fast.mb, "MB")
+    info(f"hftbacktest_events_per_s_{name}", n / min(pairs.reference), "events/s")
+    info(f"hftbacktest_peak_mb_{name}", data.nbytes / 2**20 + hbt.mb, "MB")
+    return hbt
 
 
-def python_engine_seconds(paths: list[Path]) -> tuple[float, float, int]:
-    """Wall seconds and peak MB of the Python engine (book-mid signals, the same GLFT
-    maker and venue model as :data:`PARAMS`) over the recorded stream's depth diffs and
-    trades, the best of ``REPEATS`` runs as for hftbacktest. The simulated exchange
+def python_engine(paths: list[Path], hbt: Peak) -> None:
+    """The Python engine (book-mid signals, the same GLFT maker and venue model as
+    :data:`PARAMS`) over the recorded stream's depth diffs and trades, interleaved with
+    hftbacktest's run over the same stream; prints its lines. The simulated exchange
     shares the engine's book, as in :func:`workbench.backtest`. Its memory is the peak of
     Python's allocations (``tracemalloc``, one more run) while the event objects are
     made and replayed: a run's own allocations reuse memory the process already holds,
@@ -248,19 +266,21 @@ def python_engine_seconds(paths: list[Path]) -> tuple[float, float, int]:
                             ConservativeQueue(), SYNC_RULES, seed=0, books=engine.syncs)
         run_replay(engine, venue, events, SimulatedClock())
 
-    seconds, _ = best_of(lambda: run(events))
+    pairs = interleave(Peak(lambda: run(events)), hbt, warmup=False)
+    report_pairs(FIGURES["python"], pairs)
     n = len(events)
+    info("python_engine_messages_per_s_recorded", n / min(pairs.ours), "msgs/s")
     events.clear()  # the traced run makes its own
     tracemalloc.start()
     run(event_objects())
     peak_bytes = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return seconds, peak_bytes / 2**20, n
+    info("python_engine_peak_mb_recorded", peak_bytes / 2**20, "MB")
 
 
 def recorded_events() -> tuple[np.ndarray, str, list[Path]]:
     """The USD-M BTCUSDT stream as an event array, where it came from, and its files."""
-    paths = [BINANCE / rel for rel in RECORDED]
+    paths = [BINANCE / rel for rel in (RECORDED[-1:] if QUICK else RECORDED)]
     if not all(p.exists() for p in paths):
         from workbench.data.sample import sample_paths
 
@@ -272,27 +292,15 @@ def recorded_events() -> tuple[np.ndarray, str, list[Path]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000 if QUICK else 2_000_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    try:
-        import hftbacktest  # noqa: F401
-
-        have_hbt = True
-    except ImportError:
-        have_hbt = False
-        print("hftbacktest is not importable: the fast path's figures only", flush=True)
-    compare("synthetic", synthetic_events(args.rows, args.seed), SYNTHETIC_INSTRUMENT,
-            have_hbt)
+    require("hftbacktest", "the fast path against hftbacktest")
+    compare("synthetic", synthetic_events(args.rows, args.seed), SYNTHETIC_INSTRUMENT)
     events, source, paths = recorded_events()
-    print(f"recorded: {source}, {len(events)} rows", flush=True)
-    hbt_s = compare("recorded", events, KNOWN[(USDM, "BTCUSDT")], have_hbt)
-    py_s, py_mb, messages = python_engine_seconds(paths)
-    report("python_engine_messages_per_s_recorded", messages / py_s, "msgs/s", ">=", 0)
-    report("python_engine_peak_mb_recorded", py_mb, "MB", ">=", 0)
-    if hbt_s is not None:
-        # Same data, same strategy settings: wall time ratio (hftbacktest / ours).
-        report("python_engine_vs_hftbacktest_recorded", hbt_s / py_s, "ratio", ">=", 0.2)
+    info("recorded_rows", len(events), "rows", source)
+    hbt = compare("recorded", events, KNOWN[(USDM, "BTCUSDT")])
+    python_engine(paths, hbt)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,27 @@
-"""Quoting benchmarks, one line each: `BENCH <name> <value> <unit> target <op> <value> PASS|MISS`.
+"""Quoting benchmarks, each a ratio to the bare version of the same work, interleaved.
 
-* quote_decision_p50: one ToxicGuard update plus maker.quote (AS model, capped skew,
-  5-level ladder a side), median over many calls, microseconds; the least of the medians
-  of ``ROUNDS`` rounds, so that a round the machine spent elsewhere does not count;
-* glft_exact_precompute: exact GLFT table for |q| <= 50 over a 1-day horizon (one point a
-  minute), median of repeats, milliseconds;
-* as_paper_simulation: the paper's Monte Carlo, 1000 paths x 200 steps, seconds.
+* ``quote_decision_vs_bare_formula``: one ToxicGuard update plus maker.quote (AS model,
+  capped skew, 5-level ladder a side), median ns per call over a round of calls, against
+  the Avellaneda-Stoikov closed form (reservation price and spread, two roundings) in
+  plain Python on the same inputs;
+* ``glft_exact_vs_bare_matvec``: the exact GLFT table for |q| <= 50 over a 1-day horizon
+  (one point a minute) against the plainest way to step a (2Q+1)-state system over the
+  same grid: 1440 numpy matrix-vector products;
+* ``as_paper_simulation_vs_bare_walk``: the paper's Monte Carlo, 1000 paths x 200 steps,
+  against drawing the same paths' normal increments and fill uniforms with numpy.
+
+Runs alternate (:mod:`interleave`), five pairs at least, median of per-pair ratios.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from decimal import Decimal
 
-from common import report
+import numpy as np
+from interleave import Figure, interleave, report_pairs, wall
 
 from workbench.core import Instrument, InstrumentKind
 from workbench.estimators.signals import Signals
@@ -23,12 +30,19 @@ from workbench.quoting.glft import exact_table
 from workbench.quoting.simulation import simulate_as_paper
 from workbench.strategies import MakerParams, TopOfBook, ToxicGuard, quote
 
-ROUNDS = 5
+FIGURES = {
+    "quote": Figure("quote_decision_vs_bare_formula", "the AS closed form in plain Python "
+                    "on the same inputs, per call (median)", "<=", 25.0),
+    "glft": Figure("glft_exact_vs_bare_matvec", "1440 numpy matrix-vector products of "
+                   "the same size", "<=", 12.0),
+    "paper": Figure("as_paper_simulation_vs_bare_walk", "numpy draws of the same paths' "
+                    "increments and fill uniforms", "<=", 6.0),
+}
 
 
-def bench_quote_decision(n: int = 20_000) -> float:
-    """Median microseconds of guard update + quote over ``n`` calls with varying inputs,
-    the least over ``ROUNDS`` rounds."""
+def quote_rounds(n: int = 20_000):
+    """Two callables, ours and the bare formula, each returning the median ns per call
+    over one round of ``n`` calls with varying inputs."""
     inst = Instrument(
         "bench",
         "BTCUSDT",
@@ -57,8 +71,9 @@ def bench_quote_decision(n: int = 20_000) -> float:
         for i in range(64)
     ]
     clock = time.perf_counter_ns
-    medians = []
-    for _ in range(ROUNDS):
+    gamma, k, horizon_s, tick = 0.05, 0.5, 60.0, 0.1
+
+    def ours() -> float:
         samples = []
         for i in range(n):
             s = snaps[i & 63]
@@ -66,37 +81,58 @@ def bench_quote_decision(n: int = 20_000) -> float:
             t0 = clock()
             quote(s, top, pos, params, inst, guard.update(s))
             samples.append(clock() - t0)
-        medians.append(statistics.median(samples))
-    return min(medians) / 1e3
+        return statistics.median(samples)
+
+    def bare() -> float:
+        samples = []
+        for i in range(n):
+            s = snaps[i & 63]
+            pos = (i % 41) - 20
+            t0 = clock()
+            var = (s.fair_mid * s.vol_per_sqrt_s) ** 2 * horizon_s
+            r = s.fair_mid - pos * gamma * var
+            half = 0.5 * (gamma * var + 2.0 / gamma * math.log1p(gamma / k))
+            bid, ask = math.floor((r - half) / tick), math.ceil((r + half) / tick)  # noqa: F841
+            samples.append(clock() - t0)
+        return statistics.median(samples)
+
+    return ours, bare
 
 
-def bench_glft_precompute(repeats: int = 20) -> float:
-    """Median milliseconds of the exact GLFT table, |q| <= 50, 1-day horizon."""
+def glft_runs():
+    """Ours (the exact table) and the bare matrix-vector stepping, as wall-time runs."""
     params = GLFTParams(max_inventory_units=50, horizon_s=86_400.0)
-    exact_table(params)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        exact_table(params, n_times=1441)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+    size = 2 * params.max_inventory_units + 1
+    rng = np.random.default_rng(0)
+    step = np.eye(size) + 1e-3 * rng.standard_normal((size, size))
+
+    def bare() -> None:
+        v = np.ones(size)
+        for _ in range(1440):
+            v = step @ v
+            v /= v.max()
+
+    return wall(lambda: exact_table(params, n_times=1441)), wall(bare)
 
 
-def bench_paper_simulation(repeats: int = 5) -> float:
-    """Median seconds of 1000 paths x 200 steps of the paper's Monte Carlo."""
-    times = []
-    for seed in range(repeats):
-        t0 = time.perf_counter()
-        simulate_as_paper("inventory", 0.1, 1000, seed)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def paper_runs():
+    """Ours (the paper's simulation) and the bare draws, as wall-time runs."""
+    seeds = iter(range(1_000_000))
+
+    def bare() -> None:
+        rng = np.random.default_rng(next(seeds))
+        rng.standard_normal((1000, 200)).cumsum(axis=1)
+        rng.random((1000, 200))
+        rng.random((1000, 200))
+
+    return wall(lambda: simulate_as_paper("inventory", 0.1, 1000, next(seeds))), wall(bare)
 
 
 def main() -> None:
     """Run every benchmark and print one BENCH line each."""
-    report("quote_decision_p50", bench_quote_decision(), "us", "<=", 5)
-    report("glft_exact_precompute", bench_glft_precompute(), "ms", "<=", 50)
-    report("as_paper_simulation", bench_paper_simulation(), "s", "<=", 1)
+    report_pairs(FIGURES["quote"], interleave(*quote_rounds()), "us", 1e-3)
+    report_pairs(FIGURES["glft"], interleave(*glft_runs()), "ms", 1e3)
+    report_pairs(FIGURES["paper"], interleave(*paper_runs()), "s")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,11 @@
-"""Shared by the benchmark scripts: where the data is, and the one-line BENCH format."""
+"""Shared by the benchmark scripts: where the recorded data is."""
 
 from __future__ import annotations
 
-import operator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BINANCE = REPO.parent / "shared" / "data" / "binance-multivenue-l2"
-
-_OPS = {">=": operator.ge, "<=": operator.le}
-
-
-def report(name: str, value: float, unit: str, op: str, target: float) -> bool:
-    """Print ``BENCH <name> <value> <unit> target <op> <target> PASS|MISS``; True on PASS."""
-    ok = _OPS[op](value, target)
-    shown = f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-    print(f"BENCH {name} {shown} {unit} target {op} {target:g} {'PASS' if ok else 'MISS'}",
-          flush=True)
-    return ok
 
 
 def binance_files() -> list[Path]:
@@ -28,3 +16,9 @@ def binance_files() -> list[Path]:
     from workbench.data.sample import sample_paths
 
     return sample_paths()
+
+
+def shared_files(names: tuple[str, ...]) -> list[Path] | None:
+    """``names`` under ../shared's recorded Binance data, or None where any is absent."""
+    paths = [BINANCE / n for n in names]
+    return paths if all(p.exists() for p in paths) else None

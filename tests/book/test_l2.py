@@ -88,3 +88,32 @@ def test_price_order_stays_consistent_under_churn():
     book.set_level(True, 5, 1)
     assert book.best_bid() == (5, 1) and book.bid_levels == 1
     assert book._bid_keys == [5] and book._ask_keys == []
+
+
+def test_batch_updates_end_where_level_by_level_updates_end():
+    """Random diffs with repeated prices inside one batch, zeros for absent levels and
+    deletions: the book equals a plain dict that applies each level in order."""
+    import random
+
+    rng = random.Random(11)
+    book = L2Book()
+    bids: dict[int, int] = {}
+    asks: dict[int, int] = {}
+    for _ in range(400):
+        sides = []
+        for ref in (bids, asks):
+            n = rng.randint(0, 12)
+            ticks = [rng.randint(90, 110) for _ in range(n)]
+            lots = [rng.choice((0, 0, 1, 2, 5)) for _ in range(n)]
+            for t, q in zip(ticks, lots):
+                if q:
+                    ref[t] = q
+                else:
+                    ref.pop(t, None)
+            sides.append((ticks, lots))
+        book.apply_delta(*sides[0], *sides[1])
+        bid_t, bid_l, ask_t, ask_l = book.top(1000)
+        assert dict(zip(bid_t.tolist(), bid_l.tolist())) == bids
+        assert dict(zip(ask_t.tolist(), ask_l.tolist())) == asks
+        assert bid_t.tolist() == sorted(bids, reverse=True)
+        assert ask_t.tolist() == sorted(asks)

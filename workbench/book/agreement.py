@@ -37,40 +37,53 @@ class BboAgreement:
     max_pending: int = 100_000
     compared: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
-    _pending: dict[int, BestBidOffer] = field(default_factory=dict, repr=False)
+    _pending: dict[int, tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=dict,
+                                                                          repr=False)
 
     def on_bbo(self, bbo: BestBidOffer, sync: BookSync) -> None:
         """Compare now if the book is at the message's id, else keep it for later."""
+        self.on_top(bbo.update_id, (bbo.bid_ticks, bbo.bid_lots), (bbo.ask_ticks, bbo.ask_lots),
+                    sync)
+
+    def on_top(self, update_id: int, venue_bid: tuple[int, int], venue_ask: tuple[int, int],
+               sync: BookSync) -> None:
+        """:meth:`on_bbo` from plain values: the venue's ``(price_ticks, size_lots)`` of each
+        side at ``update_id`` (a replay over columns makes no event objects)."""
         if not sync.synced:
             return
-        if bbo.update_id == sync.last_update_id:
-            self._compare(bbo, sync)
-        elif bbo.update_id > sync.last_update_id:
+        last_id = sync.last_update_id
+        if update_id == last_id:
+            self._compare(update_id, venue_bid, venue_ask, sync)
+        elif update_id > last_id:
             if len(self._pending) >= self.max_pending:
-                self._prune(sync.last_update_id)
-            self._pending[bbo.update_id] = bbo
+                self._prune(last_id)
+            self._pending[update_id] = (venue_bid, venue_ask)
 
     def on_book_changed(self, sync: BookSync) -> None:
         """Call after a diff was applied: compare with a message waiting for this id."""
         if self._pending:
-            bbo = self._pending.pop(sync.last_update_id, None)
-            if bbo is not None:
-                self._compare(bbo, sync)
+            top = self._pending.pop(sync.last_update_id, None)
+            if top is not None:
+                self._compare(sync.last_update_id, top[0], top[1], sync)
+
+    @property
+    def waiting(self) -> int:
+        """Top-of-book messages kept until the book reaches their id."""
+        return len(self._pending)
 
     @property
     def agreed(self) -> int:
         """Comparisons that matched exactly."""
         return self.compared - len(self.disagreements)
 
-    def _compare(self, bbo: BestBidOffer, sync: BookSync) -> None:
+    def _compare(self, update_id: int, venue_bid: tuple[int, int], venue_ask: tuple[int, int],
+                 sync: BookSync) -> None:
         self.compared += 1
         bid, ask = sync.book.best_bid(), sync.book.best_ask()
-        venue_bid, venue_ask = (bbo.bid_ticks, bbo.bid_lots), (bbo.ask_ticks, bbo.ask_lots)
         if bid != venue_bid or ask != venue_ask:
-            self.disagreements.append(
-                Disagreement(bbo.update_id, venue_bid, venue_ask, bid, ask))
+            self.disagreements.append(Disagreement(update_id, venue_bid, venue_ask, bid, ask))
 
     def _prune(self, last_id: int) -> None:
-        self._pending = {u: b for u, b in self._pending.items() if u > last_id}
+        self._pending = {u: top for u, top in self._pending.items() if u > last_id}
         while len(self._pending) >= self.max_pending:
             self._pending.pop(next(iter(self._pending)))

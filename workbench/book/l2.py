@@ -82,15 +82,19 @@ class L2Book:
         levels: dict[int, int], keys: list[int], ticks: Iterable[int], lots: Iterable[int],
         sign: int,
     ) -> None:
-        for t, q in zip(ticks, lots):
-            if q:
-                if t not in levels:
-                    insort(keys, sign * t)
-                levels[t] = q
-            elif t in levels:
-                del levels[t]
-                k = sign * t
-                del keys[bisect_left(keys, k)]
+        # The batch at once (C-level dict and set operations), which ends where applying it
+        # level by level ends: the last size given a price wins, and a level set to 0 goes.
+        update = dict(zip(ticks, lots))
+        fresh = set(update).difference(levels)  # O(len(update)): the set is the smaller
+        levels.update(update)
+        for t in [t for t, q in update.items() if not q]:
+            del levels[t]
+            if t in fresh:
+                fresh.discard(t)
+            else:
+                del keys[bisect_left(keys, sign * t)]
+        for t in fresh:
+            insort(keys, sign * t)
 
     # -- top of book ---------------------------------------------------------------------
     @property

@@ -132,6 +132,11 @@ class BookSync:
         """Venue sequence id the book reflects (-1 before the first snapshot)."""
         return self._last_id
 
+    @property
+    def buffered_last_ids(self) -> list[int]:
+        """Last update ids of the diffs waiting for a snapshot, oldest first."""
+        return [d.last_update_id for d in self._buffer]
+
     def on_snapshot(self, snap: BookSnapshot) -> bool:
         """Take a snapshot; returns True when the book was (re)built from it.
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from workbench.core.events import (
     BestBidOffer,
@@ -29,6 +29,9 @@ from workbench.core.events import (
     Side,
     Trade,
 )
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a replay needs none
+    import pandas as pd
 
 #: Message columns and their dtypes.
 MESSAGE_COLUMNS: dict[str, np.dtype] = {
@@ -129,6 +132,8 @@ class EventTable:
         ``side, price_ticks, size_lots, msg`` (message number), ``seq_first, seq_last,
         seq_prev``.
         """
+        import pandas as pd
+
         n = self.messages["n_rows"]
         rep = {c: np.repeat(self.messages[c], n) for c in
                ("local_ts_ns", "exch_ts_ns", "kind", "seq_first", "seq_last", "seq_prev")}

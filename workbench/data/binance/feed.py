@@ -8,31 +8,34 @@ the book stays synchronised across the boundary.
 from __future__ import annotations
 
 import gzip
-import multiprocessing as mp
 import os
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from workbench.book.agreement import BboAgreement
 from workbench.book.l2 import L2Book
 from workbench.book.sync import BookSync, SyncStats
 from workbench.core.errors import DataError
-from workbench.core.events import BestBidOffer, BookDelta, BookSnapshot, MarketEvent, Trade
+from workbench.core.events import BestBidOffer, MarketEvent
 from workbench.core.instruments import Instrument
+from workbench.data.binance.book_lines import book_lines
+from workbench.data.binance.book_replay import replay_lines
 from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
 from workbench.data.binance.parse import (
     ParseReport,
     _venue_from_message,
     parse_file,
+    read_lines,
     venue_from_path,
 )
 from workbench.data.replay import merge_events
 from workbench.data.table import EventTable
+
+if TYPE_CHECKING:  # imported where used: the command line's replay needs neither
+    import pandas as pd
 
 PathLike = str | Path
 StreamKey = tuple[str, str]
@@ -105,6 +108,9 @@ def _parse_many(paths: Sequence[str], venue: str | None,
     workers = min(len(jobs), workers if workers is not None else (os.cpu_count() or 1))
     if workers <= 1:
         return [_parse_one(j) for j in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
     # Largest files first keeps both workers busy to the end; results keep input order.
     order = sorted(range(len(jobs)), key=lambda i: -os.path.getsize(jobs[i][0]))
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
@@ -148,6 +154,8 @@ class RawFeed:
     def to_frame(self) -> pd.DataFrame:
         """The long form of every stream (see :meth:`EventTable.to_frame`), sorted by
         ``local_ts_ns`` (stable, so each message's rows stay together)."""
+        import pandas as pd
+
         frames = [t.to_frame() for t in self.streams.values()]
         if not frames:
             return pd.DataFrame()
@@ -324,20 +332,7 @@ def replay_book(
     (key, files), = groups.items()
     sync = BookSync(SYNC_RULES[key[0]], *key)
     agreement = BboAgreement()
-    last_bbo = None
-    n = 0
-    for event in _files_events(files, venue, instruments):
-        n += 1
-        if isinstance(event, BookDelta):
-            if sync.on_delta(event):
-                agreement.on_book_changed(sync)
-        elif isinstance(event, BestBidOffer):
-            last_bbo = event
-            agreement.on_bbo(event, sync)
-        elif isinstance(event, BookSnapshot):
-            if sync.on_snapshot(event):
-                agreement.on_book_changed(sync)
-        elif not isinstance(event, Trade):
-            raise DataError(f"unexpected event {type(event).__name__}")
+    n, last_bbo = replay_lines([book_lines(read_lines(path), path, key[0], key[1], instruments)
+                                for path in files], sync, agreement)
     inst = binance_instrument(key[0], key[1], instruments)
     return BookReplay(sync.book, inst, sync.stats, sync.synced, n, last_bbo, agreement)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize_scalar
 
 from workbench.core import Instrument, ValidationError
 from workbench.quoting.glft import approx_scale_price, base_offset_price
@@ -48,34 +48,47 @@ def skew_and_half_spread(model: str, gamma: float, k_per_price: float, a_per_s: 
 def inventory_half_life_s(model: str, gamma: float, k_per_price: float, a_per_s: float,
                           sigma_price_per_sqrt_s: float, horizon_s: float = 60.0) -> float:
     """Half-life of the inventory's mean reversion under the model's quotes, seconds."""
+    return math.exp(_log_half_life_s(model, gamma, k_per_price, a_per_s,
+                                     sigma_price_per_sqrt_s, horizon_s))
+
+
+def _log_half_life_s(model: str, gamma: float, k_per_price: float, a_per_s: float,
+                     sigma_price_per_sqrt_s: float, horizon_s: float) -> float:
     s, h = skew_and_half_spread(model, gamma, k_per_price, a_per_s, sigma_price_per_sqrt_s,
                                 horizon_s)
-    return math.log(2.0) / (2.0 * a_per_s * k_per_price * s * math.exp(-k_per_price * h))
+    return math.log(math.log(2.0) / (2.0 * a_per_s * k_per_price * s)) + k_per_price * h
 
 
 def gamma_for_half_life(model: str, half_life_s: float, k_per_price: float, a_per_s: float,
                         sigma_price_per_sqrt_s: float, horizon_s: float = 60.0) -> float:
     """The ``γ`` whose inventory half-life is ``half_life_s``.
 
+    The half-life falls as ``γ`` grows (a steeper skew) until the widening half-spread
+    slows the fills more than the skew speeds them; the smaller ``γ`` is returned.
+
     Raises
     ------
     ValidationError
-        If ``half_life_s`` is not positive or no ``γ`` in ``[1e-12, 1e3]`` reaches it
-        (the fastest reversion the fill rates allow is slower than asked).
+        If ``half_life_s`` is not positive or shorter than the fastest reversion the
+        fill rates allow.
     """
     if not (half_life_s > 0 and math.isfinite(half_life_s)):
         raise ValidationError(f"half_life_s must be finite and > 0: {half_life_s!r}")
 
     def gap(log_gamma: float) -> float:
-        hl = inventory_half_life_s(model, math.exp(log_gamma), k_per_price, a_per_s,
-                                   sigma_price_per_sqrt_s, horizon_s)
-        return math.log(hl) - math.log(half_life_s)
+        return _log_half_life_s(model, math.exp(log_gamma), k_per_price, a_per_s,
+                                sigma_price_per_sqrt_s, horizon_s) - math.log(half_life_s)
 
-    lo, hi = math.log(1e-12), math.log(1e3)
-    if gap(lo) * gap(hi) > 0:
-        raise ValidationError(f"no γ gives an inventory half-life of {half_life_s} s "
-                              f"(between {math.exp(gap(hi)) * half_life_s:.3g} and "
-                              f"{math.exp(gap(lo)) * half_life_s:.3g} s)")
+    # The half-life falls as γ grows until the half-spread's growth wins: solve on the
+    # falling branch, up to the γ of the fastest reversion.
+    lo = math.log(1e-12)
+    fastest = minimize_scalar(lambda x: gap(x), bounds=(lo, math.log(1e3)), method="bounded",
+                              options={"xatol": 1e-9})
+    hi = float(fastest.x)
+    if gap(hi) > 0:
+        raise ValidationError(f"no γ gives an inventory half-life of {half_life_s} s: the "
+                              f"fastest these fill rates allow is "
+                              f"{math.exp(gap(hi)) * half_life_s:.3g} s")
     return math.exp(brentq(gap, lo, hi, xtol=1e-12))
 
 

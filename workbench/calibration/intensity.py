@@ -152,13 +152,15 @@ def fit_market_intensity(depth_price: np.ndarray, duration_s: float, *,
         raise ValidationError(f"duration_s must be finite and > 0: {duration_s!r}")
     lo = depth_bins(min_depth_price, max_depth_price, width_price)
     d = np.asarray(depth_price, dtype=np.float64)
-    idx = np.floor((d[np.isfinite(d)] - min_depth_price) / width_price + 1e-9)
+    d = d[np.isfinite(d)]
+    idx = np.floor((d - min_depth_price) / width_price + 1e-9)
     idx = idx[(idx >= 0) & (idx < len(lo))].astype(np.int64)
     counts = np.bincount(idx, minlength=len(lo)).astype(np.float64)
     exposure = np.full(len(lo), float(sides) * duration_s)
     fit = _fit(counts, exposure, lo, width_price, max_iter)
-    # Cross-check: the rate of orders reaching each bin or beyond, per side.
-    reach = np.cumsum(counts[::-1])[::-1] / (sides * duration_s)
+    # Cross-check: the rate of orders reaching each bin's depth or beyond, per side.
+    reach = (len(d) - np.searchsorted(np.sort(d), lo - 1e-9 * width_price)) / (
+        sides * duration_s)
     return IntensityFit(**fit, **_loglinear(lo, reach), depth_price=lo, counts=counts,
                         exposure=exposure, kind="market", width_price=width_price)
 

@@ -143,3 +143,39 @@ def test_calibrate_refuses_a_fit_that_does_not_converge(tmp_path):
     result = calibrate(max_iter=1, signals=False)
     assert not result.ok and result.params == {}
     assert "did not converge" in result.reasons[0]
+
+
+def test_own_fills_from_a_journal_recover_a_and_k(tmp_path):
+    from workbench.calibration.fills import fit_own_fills
+    from workbench.core.commands import Accepted, Canceled, Filled, Place, TimeInForce
+    from workbench.core.events import Side
+    from workbench.core.orders import Liquidity
+    from workbench.execution.journal import SqliteJournal
+
+    # A flat mid at 60000.05; quotes of 20 s at random depths, filled at A·e^{-k·δ}.
+    rng = np.random.default_rng(8)
+    t0, records, ts = 10**18, [], 10**18 + 10**9
+    for oid in range(1, 1501):
+        side = int(rng.choice([1, -1]))
+        ticks = int(rng.integers(1, 40))
+        price = 600000 - ticks + 1 if side > 0 else 600000 + ticks
+        depth = (ticks - 0.5) * TICK
+        wait = rng.exponential(1.0 / (A * math.exp(-K * depth)))
+        records.append(Place(oid, "binance-usdm", "BTCUSDT", Side(side), price, 1,
+                             TimeInForce.GTC, ts))
+        records.append(Accepted(oid, ts))
+        if wait < 20.0:
+            records.append(Filled(oid, oid, "binance-usdm", "BTCUSDT", Side(side), price, 1,
+                                  0, Liquidity.MAKER, 0.0, ts + int(wait * 1e9)))
+        else:
+            records.append(Canceled(oid, ts + 20 * 10**9))
+        ts += 21 * 10**9
+    path = tmp_path / "j.sqlite"
+    with SqliteJournal(path) as journal:
+        journal.append_many(records)
+    tab = table("binance-usdm", "BTCUSDT", [(t0, 600000, 600001)], [])
+    fit = fit_own_fills(path, tab, binance_instrument("binance-usdm", "BTCUSDT"))
+    assert fit.kind == "fills" and fit.converged
+    assert abs(fit.a_per_s - A) < 3 * fit.a_se
+    assert abs(fit.k_per_price - K) < 3 * fit.k_se
+    assert fit.k_se / K < 0.1

@@ -46,7 +46,8 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
               depth_grid_s: float | None = None, horizon_s: float = 60.0,
               min_orders: int = MIN_ORDERS, min_duration_s: float = MIN_DURATION_S,
               start_ns: int | None = None, end_ns: int | None = None,
-              signals: bool = True, client=None, max_iter: int = 100) -> CalibrationResult:
+              signals: bool = True, journal: str | Path | None = None, client=None,
+              max_iter: int = 100) -> CalibrationResult:
     """Calibrate the quoting model of one market on one day of recorded data.
 
     Parameters
@@ -85,6 +86,9 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
         Local-time window within the files.
     signals : bool
         Fit the signal coefficients.
+    journal : path, optional
+        A session's journal on this market: ``A`` and ``k`` from our own quotes and
+        fills are reported beside the market's (``diagnostics["own_fills"]``).
     client : distributed.Client, optional
         Run the sweep on a Dask cluster.
     max_iter : int
@@ -147,6 +151,10 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
     meta["diagnostics"] = {"intensity": fill.summary(), "volatility": vol.summary(),
                            "orders": len(depths.depth_price),
                            "trades": depths.n_trades}
+    if journal is not None:
+        from workbench.calibration.fills import fit_own_fills
+
+        meta["diagnostics"]["own_fills"] = fit_own_fills(journal, table, inst).summary()
     if reasons:
         return CalibrationResult({}, {}, {}, model, meta, reasons, fill, vol)
 

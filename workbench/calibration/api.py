@@ -40,7 +40,8 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
               date: str | dt.date = "2024-08-08", *, data_dir: str | Path | None = None,
               files: Sequence[str | Path] | None = None, model: str = "glft",
               unit_lots: int = 1, limit_lots: int = 100, gamma_method: str = "limit",
-              half_life_s: float | None = None, sweep_gammas: Sequence[float] | None = None,
+              half_life_s: float | None = None,
+              sweep_gammas: Sequence[float] | int | None = None,
               objective: str = "sharpe", risk_aversion: float = 0.0,
               max_depth_price: float = 5.0, grid_s: float = 1.0,
               depth_grid_s: float | None = None, horizon_s: float = 60.0,
@@ -69,9 +70,10 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
         How ``γ`` is set (see :mod:`workbench.calibration.gamma`).
     half_life_s : float, optional
         Target inventory half-life, seconds (``gamma_method="half_life"``).
-    sweep_gammas : sequence of float, optional
-        Grid of the fast-path sweep (default: 9 values from a tenth to ten times the
-        limit-skew ``γ``); the sweep runs when given or when ``gamma_method="sweep"``.
+    sweep_gammas : sequence of float or int, optional
+        Grid of the fast-path sweep, or a number of points from a tenth to ten times the
+        limit-skew ``γ`` (default 9); the sweep runs when given (0: never) or when
+        ``gamma_method="sweep"``.
     objective, risk_aversion :
         Ranking of the sweep (``"sharpe"`` or ``"utility"``) and the utility's risk
         aversion per quote currency.
@@ -166,8 +168,12 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
         gammas = {m: gamma_for_half_life(m, half_life_s, k, a, sigma_price, horizon_s)
                   for m in gammas}
     sweep = None
+    if isinstance(sweep_gammas, int) and not isinstance(sweep_gammas, bool):
+        sweep_gammas = list(gammas[model] * np.logspace(-1, 1, sweep_gammas)) \
+            if sweep_gammas > 0 else None
     if gamma_method == "sweep" or sweep_gammas is not None:
-        sweep = _sweep(window, key, model, gammas[model], a, k, vol, unit_lots, limit_lots,
+        sweep = _sweep(window, key, model, gammas[model], a, k, vol, unit_lots,
+                       limit_lots,
                        horizon_s, sweep_gammas, objective, risk_aversion, client, reasons)
         if sweep is not None:
             meta["diagnostics"]["gamma_sweep"] = sweep.table

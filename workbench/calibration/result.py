@@ -109,6 +109,27 @@ class CalibrationResult:
                               "se": self.standard_errors.get(k, float("nan"))}
                              for k, v in self.params.items()])
 
+    def plot_intensity(self):
+        """Intensity by depth with the fit (a bokeh figure)."""
+        from workbench.analytics.calibration_plot import plot_intensity
+
+        return plot_intensity(self.intensity)
+
+    def plot_volatility(self):
+        """The volatility signature with the figure used (a bokeh figure)."""
+        from workbench.analytics.calibration_plot import plot_volatility_term
+
+        return plot_volatility_term(self.volatility)
+
+    def plot_gamma_sweep(self):
+        """The γ sweep's objective, PnL and largest position (bokeh), or None without one."""
+        from workbench.analytics.calibration_plot import plot_gamma_sweep
+
+        if self.gamma_sweep is None:
+            return None
+        return plot_gamma_sweep(self.gamma_sweep,
+                                self.params.get(f"{self.strategy}_params.gamma"))
+
     def __repr__(self) -> str:
         state = "ok" if self.ok else "refused: " + "; ".join(self.reasons)
         window = self.meta.get("window", {})

@@ -15,14 +15,19 @@ from workbench.jobs import check_parameters, notebook_parameters, run_notebook
 
 papermill = pytest.importorskip("papermill")
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "daily_calibration.ipynb"
-PARAMS = {"date": "2024-08-08", "gamma_method": "sweep", "sweep_points": 3}
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "daily_calibration.ipynb"
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
+    """The ready recipe's item (the bundled sample), its output moved to a temporary folder."""
+    from workbench.jobs import load_recipe
+
     root = tmp_path_factory.mktemp("nb")
-    params = {**PARAMS, "output_path": str(root / "btc.yaml")}
+    (item,) = load_recipe(REPO / "recipes" / "daily_calibration.yaml").items()
+    params = {**item.parameters, "output_path": str(root / "btc.yaml")}
+    assert params["gamma_method"] == "limit" and params["sweep_points"] == 5
     papermill.execute_notebook(str(NOTEBOOK), str(root / "out.ipynb"), parameters=params,
                                kernel_name="python3", progress_bar=False)
     return nbformat.read(root / "out.ipynb", as_version=4), root / "btc.yaml"
@@ -37,14 +42,14 @@ def _summary(nb) -> dict:
 def test_recorded_results_equal_the_python_api(executed):
     nb, path = executed
     recorded = _summary(nb)
-    direct = calibrate("binance-usdm", "BTCUSDT", "2024-08-08", gamma_method="sweep",
-                       sweep_gammas=3)
+    direct = calibrate("binance-usdm", "BTCUSDT", "2024-08-08", gamma_method="limit",
+                       sweep_gammas=5)
     assert recorded["params"] == pytest.approx(direct.params, rel=1e-12)
     assert recorded["k_se"] == pytest.approx(direct.intensity.k_se, rel=1e-12)
     assert recorded["orders"] == direct.intensity.n_observed
     written = read_params_file(path)
     assert written.params == pytest.approx(direct.params, rel=1e-12)
-    assert len(written.meta["diagnostics"]["gamma_sweep"]) == 3
+    assert len(written.meta["diagnostics"]["gamma_sweep"]) == 5
 
 
 def test_the_report_renders_its_three_charts_inline(executed):

@@ -172,9 +172,9 @@ def calibrate(venue: str = "binance-usdm", symbol: str = "BTCUSDT",
         sweep_gammas = list(gammas[model] * np.logspace(-1, 1, sweep_gammas)) \
             if sweep_gammas > 0 else None
     if gamma_method == "sweep" or sweep_gammas is not None:
-        sweep = _sweep(window, key, model, gammas[model], a, k, vol, unit_lots,
-                       limit_lots,
-                       horizon_s, sweep_gammas, objective, risk_aversion, client, reasons)
+        sweep = _sweep(window, key, model, gammas[model], a, k, vol, unit_lots, limit_lots,
+                       horizon_s, sweep_gammas, objective, risk_aversion, client, reasons,
+                       gamma_method)
         if sweep is not None:
             meta["diagnostics"]["gamma_sweep"] = sweep.table
             if gamma_method == "sweep":
@@ -226,13 +226,15 @@ def _arrays(window):
 
 
 def _sweep(window, key, model, gamma0, a, k, vol, unit_lots, limit_lots, horizon_s,
-           gammas, objective, risk_aversion, client, reasons):
+           gammas, objective, risk_aversion, client, reasons, gamma_method):
     from workbench.engine.fast.events import event_array
     from workbench.engine.fast.params import FastParams
 
     inst = window.instruments[key]
     if inst.kind is InstrumentKind.INVERSE_PERP:
-        reasons.append("the fast-path sweep accounts linear instruments only")
+        note = "the fast-path sweep accounts linear instruments only"
+        if gamma_method == "sweep":
+            reasons.append(note)
         return None
     if gammas is None:
         gammas = gamma0 * np.logspace(-1, 1, 9)

@@ -140,9 +140,14 @@ def test_too_few_bins_or_bad_bins_are_refused():
 
 
 def test_calibrate_refuses_a_fit_that_does_not_converge(tmp_path):
+    from workbench.calibration import CalibrationError
+
     result = calibrate(max_iter=1, signals=False)
     assert not result.ok and result.params == {}
     assert "did not converge" in result.reasons[0]
+    with pytest.raises(CalibrationError, match="did not converge"):
+        result.write(tmp_path / "p.yaml")
+    assert [p.name for p in tmp_path.iterdir()] == ["p.diagnostic.json"]
 
 
 def test_own_fills_from_a_journal_recover_a_and_k(tmp_path):

@@ -7,14 +7,16 @@ and papermill runs as a command (``python -m papermill``) in its own process.
 
 from workbench.jobs.notebook import NotebookRun, check_parameters, notebook_parameters, run_notebook
 from workbench.jobs.recipe import Recipe, RecipeItem, load_recipe
-from workbench.jobs.runner import RecipeReport, run_recipe
+from workbench.jobs.runner import RecipeReport, SchedulerUnreachable, connect, run_recipe
 
 __all__ = [
     "NotebookRun",
     "Recipe",
     "RecipeItem",
     "RecipeReport",
+    "SchedulerUnreachable",
     "check_parameters",
+    "connect",
     "load_recipe",
     "notebook_parameters",
     "run_notebook",

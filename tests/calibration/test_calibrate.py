@@ -179,3 +179,20 @@ def test_stable_across_the_two_recorded_days():
         ref = documented.calibrate([t], binance_instrument(*KEY))
         assert d.intensity.a_per_s == pytest.approx(ref.fill.a_per_s, rel=1e-9)
         assert d.params["glft_params.gamma"] == pytest.approx(ref.gamma_glft, rel=1e-9)
+
+
+def test_the_sweep_on_a_dask_cluster_gives_the_local_table():
+    distributed = pytest.importorskip("distributed")
+    kw = dict(gamma_method="sweep", signals=False, sweep_gammas=[1e-7, 1e-6, 1e-5])
+    local = calibrate(*KEY, "2024-08-08", **kw)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    try:
+        with distributed.Client(cluster) as client:
+            spread = calibrate(*KEY, "2024-08-08", client=client, **kw)
+    finally:
+        cluster.close()
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(local.gamma_sweep.table, spread.gamma_sweep.table)
+    assert spread.params == local.params

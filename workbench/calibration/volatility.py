@@ -43,6 +43,8 @@ class VolatilityFit:
         Mean mid of the quoted venue.
     per_venue : dict
         Venue -> volatility per square root of a second.
+    skipped : dict
+        Venue -> why it has no figure (e.g. no best bid/offer with exchange times).
     source : str
         The venue the fused figure comes from, or ``"median"``.
     ewma_median_per_sqrt_s : float
@@ -61,6 +63,7 @@ class VolatilityFit:
     term: pd.DataFrame
     grid_s: float
     duration_s: float
+    skipped: dict[str, str]
 
     def summary(self) -> dict:
         """The figures, for a report or a parameter file's ``meta``."""
@@ -68,7 +71,7 @@ class VolatilityFit:
                 "sigma_annualised": self.sigma_per_sqrt_s * math.sqrt(365 * 86_400),
                 "sigma_price_per_sqrt_s": self.sigma_price_per_sqrt_s,
                 "mid_price": self.mid_price, "source": self.source,
-                "per_venue": dict(self.per_venue),
+                "per_venue": dict(self.per_venue), "skipped": dict(self.skipped),
                 "ewma_median_per_sqrt_s": self.ewma_median_per_sqrt_s,
                 "grid_s": self.grid_s, "duration_s": self.duration_s}
 
@@ -98,13 +101,14 @@ def fit_volatility(tables: Mapping[tuple[str, str], EventTable],
     """
     if reference not in tables:
         raise DataError(f"no data for {reference[0]} {reference[1]}")
-    per_venue, durations, mids = {}, {}, {}
+    per_venue, durations, mids, skipped = {}, {}, {}, {}
     for key, table in tables.items():
         try:
             rv, dur, mid = realised_variance(table, instruments[key], grid_s)
-        except DataError:
+        except DataError as exc:
             if key == reference:
                 raise
+            skipped[key[0]] = str(exc)
             continue
         per_venue[key[0]] = math.sqrt(rv / dur)
         durations[key[0]], mids[key[0]] = dur, mid
@@ -123,7 +127,7 @@ def fit_volatility(tables: Mapping[tuple[str, str], EventTable],
             ewma = float(np.median(frame["vol_per_sqrt_s"].to_numpy()[ok]))
     return VolatilityFit(sigma, sigma * mids[ref_venue], mids[ref_venue], per_venue, source,
                          ewma, term[["step_s", "rv_per_s", "sigma_per_sqrt_s", "returns"]],
-                         grid_s, durations[ref_venue])
+                         grid_s, durations[ref_venue], skipped)
 
 
 def stream_set(instruments: Sequence[Instrument]) -> StreamSet:

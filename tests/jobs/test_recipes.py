@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import textwrap
+import time
 from pathlib import Path
 
 import nbformat
@@ -172,3 +173,36 @@ def test_the_ready_recipe_names_the_bundled_sample():
     assert item.parameters["data_dir"] is None          # the bundled sample
     assert recipe.notebook == REPO / "notebooks" / "daily_calibration.ipynb"
     assert item.output == REPO / "runs" / "calibration" / f"{item.name}.yaml"
+
+
+def _notebook_with(path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_kernel_that_dies_or_hangs_is_a_failed_run_and_leaves_nothing_running(tmp_path):
+    from workbench.jobs.notebook import run_notebook
+
+    dies = run_notebook(_notebook_with(tmp_path / "die.ipynb", "import os\nos._exit(3)"),
+                        tmp_path / "die_out.ipynb", {"x": 2})
+    assert not dies.ok and "Kernel died" in dies.error
+    assert (tmp_path / "die_out.ipynb").exists()
+    marker = tmp_path / "pid"
+    hang = _notebook_with(tmp_path / "hang.ipynb",
+                          f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))"
+                          "\ntime.sleep(600)")
+    start = time.perf_counter()
+    hangs = run_notebook(hang, tmp_path / "hang_out.ipynb", {}, timeout_s=8.0)
+    assert not hangs.ok and "timed out after 8.0 s" in hangs.error
+    assert time.perf_counter() - start < 30
+    if marker.exists():  # the kernel started: it was ended with papermill
+        pid = int(marker.read_text())
+        with pytest.raises(ProcessLookupError):
+            for _ in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)

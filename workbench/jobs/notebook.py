@@ -11,8 +11,11 @@ output notebook keeps every cell's output, and the traceback where a cell failed
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -131,16 +134,21 @@ def run_notebook(notebook: str | Path, output: str | Path, parameters: dict[str,
     if cwd is not None:
         cmd += ["--cwd", str(cwd)]
     start = time.perf_counter()
+    # Its own process group: a timeout ends papermill and the kernel it started.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
-                              check=False)
+        _, stderr = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return NotebookRun(output, False, time.perf_counter() - start,
                            f"timed out after {timeout_s} s")
     seconds = time.perf_counter() - start
     if proc.returncode == 0:
         return NotebookRun(output, True, seconds)
-    return NotebookRun(output, False, seconds, _last_error(proc.stderr))
+    return NotebookRun(output, False, seconds, _last_error(stderr))
 
 
 def _last_error(stderr: str) -> str:

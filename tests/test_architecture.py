@@ -13,8 +13,10 @@ LAYERS = {
     "workbench.book": 1,
     "workbench.data": 2,
     "workbench.estimators": 3, "workbench.quoting": 3, "workbench.options": 3,
-    "workbench.calibration": 3, "workbench.analytics": 3,
+    "workbench.analytics": 3,
     "workbench.strategies": 4, "workbench.execution": 4, "workbench.engine": 4,
+    # The daily calibration sweeps γ on the fast backtest and writes parameter files.
+    "workbench.calibration": 4,
     "workbench.connectors": 5, "workbench.testing": 5,
     # Paper trading assembles the engine around live feeds: it sits with the jobs.
     "workbench.connectors.paper": 6,

@@ -4,7 +4,8 @@ The public names are imported on first use, so that ``import workbench`` stays c
 
 - ``backtest`` (:func:`workbench.engine.backtest`);
 - ``read_params_file``, ``write_params_file``, ``ParamsFile``
-  (:mod:`workbench.engine.params_file`).
+  (:mod:`workbench.engine.params_file`);
+- ``calibrate``, ``CalibrationResult``, ``CalibrationError`` (:mod:`workbench.calibration`).
 """
 
 _LAZY = {
@@ -12,6 +13,9 @@ _LAZY = {
     "read_params_file": "workbench.engine.params_file",
     "write_params_file": "workbench.engine.params_file",
     "ParamsFile": "workbench.engine.params_file",
+    "calibrate": "workbench.calibration",
+    "CalibrationResult": "workbench.calibration",
+    "CalibrationError": "workbench.calibration",
 }
 
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 """Command line: ``workbench book-replay``, ``workbench data import|query``, ``workbench demo``,
 ``workbench exchange serve``, ``workbench venues``, ``workbench record``,
-``workbench paper``."""
+``workbench paper``, ``workbench recipe run|list|schedule``."""
 
 from __future__ import annotations
 
@@ -223,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_exchange_parser(sub)
     _add_live_parsers(sub)
+    from workbench.jobs.cli import add_recipe_parser
+
+    add_recipe_parser(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Run the fast backtest over a grid of parameter settings, serially or on a process pool."""
+"""Run the fast backtest over a grid of parameter settings: serially, on a process pool, or
+on a Dask cluster (the events are scattered to every worker once, one task a setting)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 import itertools
 import multiprocessing as mp
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -43,11 +44,26 @@ def grid_params(base: FastParams, grid: Mapping[str, Sequence]) -> list[FastPara
 
 def _run_one(i: int) -> dict[str, float]:
     events, inst, settings = _SHARED["events"], _SHARED["instrument"], _SHARED["settings"]
-    return run_fast(events, inst, settings[i]).summary()
+    return _summarise(events, inst, settings[i], _SHARED["summarise"])
+
+
+def _summarise(events: np.ndarray, instrument: Instrument, params: FastParams,
+               summarise: Callable | None) -> dict[str, float]:
+    result = run_fast(events, instrument, params)
+    return result.summary() if summarise is None else summarise(result)
+
+
+def _dask_rows(client, events: np.ndarray, instrument: Instrument,
+               settings: list[FastParams], summarise: Callable | None) -> list[dict]:
+    shared = client.scatter(events, broadcast=True)
+    futures = [client.submit(_summarise, shared, instrument, s, summarise, pure=False)
+               for s in settings]
+    return client.gather(futures)
 
 
 def sweep(events: np.ndarray, instrument: Instrument, base: FastParams,
-          grid: Mapping[str, Sequence], workers: int = 1) -> pd.DataFrame:
+          grid: Mapping[str, Sequence], workers: int = 1, *, client=None,
+          summarise: Callable | None = None) -> pd.DataFrame:
     """Backtest every combination of ``grid`` over the same events.
 
     Parameters
@@ -64,6 +80,12 @@ def sweep(events: np.ndarray, instrument: Instrument, base: FastParams,
         1 runs serially here; more forks a process pool (the events are shared with the
         workers through the fork, not copied by pickling; each worker loads the compiled
         kernel from numba's cache).
+    client : distributed.Client, optional
+        Spread the grid over a Dask cluster's workers instead (``workers`` is then
+        ignored); the table is the same as a local run's.
+    summarise : callable, optional
+        ``FastResult -> dict`` of the figures each row reports (a module-level function,
+        so that it pickles); default :meth:`FastResult.summary`.
 
     Returns
     -------
@@ -79,7 +101,11 @@ def sweep(events: np.ndarray, instrument: Instrument, base: FastParams,
     if workers < 1:
         raise ValidationError(f"workers must be >= 1: {workers!r}")
     settings = grid_params(base, grid)
-    _SHARED.update(events=events, instrument=instrument, settings=settings)
+    if client is not None:
+        rows = _dask_rows(client, events, instrument, settings, summarise)
+        return _table(grid, settings, rows)
+    _SHARED.update(events=events, instrument=instrument, settings=settings,
+                   summarise=summarise)
     try:
         n_workers = min(workers, len(settings), os.cpu_count() or 1)
         if n_workers <= 1:
@@ -89,6 +115,11 @@ def sweep(events: np.ndarray, instrument: Instrument, base: FastParams,
                 rows = list(pool.map(_run_one, range(len(settings))))
     finally:
         _SHARED.clear()
+    return _table(grid, settings, rows)
+
+
+def _table(grid: Mapping[str, Sequence], settings: list[FastParams],
+           rows: list[dict]) -> pd.DataFrame:
     names = list(grid)
     return pd.DataFrame([{**{n: getattr(s, n) for n in names}, **row}
                          for s, row in zip(settings, rows)])

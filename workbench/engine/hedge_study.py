@@ -281,8 +281,8 @@ class HedgeStudy:
 
     def summary(self) -> pd.DataFrame:
         """Per policy: mean, sd, 5% quantile and expected shortfall of the PnL (USD); the
-        cost (mean PnL given up against unhedged) and the share of the unhedged sd
-        removed."""
+        cost (mean PnL given up against unhedged, on the same paths) with its standard
+        error, and the share of the unhedged sd removed."""
         base = self.pnl["unhedged"].to_numpy()
         base_sd = base.std(ddof=1) if len(base) > 1 else 0.0
         rows = {}
@@ -293,6 +293,8 @@ class HedgeStudy:
             rows[name] = {"mean_usd": x.mean(), "sd_usd": sd,
                           "p05_usd": q05, "es05_usd": float(x[x <= q05].mean()),
                           "cost_usd": float(base.mean() - x.mean()),
+                          "cost_se_usd": (float((base - x).std(ddof=1) / np.sqrt(len(x)))
+                                          if len(x) > 1 else float("nan")),
                           "risk_removed": 1.0 - sd / base_sd if base_sd > 0 else float("nan")}
         return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -12,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from workbench.analytics.post_trade import MarketTape, PostTradeReport, build_report
-from workbench.core.commands import Accepted, Amend, Cancel, Canceled, Filled, Place, Rejected
+from workbench.analytics.post_trade import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    MarketTape,
+    PostTradeReport,
+    build_report,
+)
 from workbench.core.errors import DataError, ValidationError
 from workbench.core.instruments import Instrument
 from workbench.data.binance.instruments import binance_instrument
@@ -23,7 +29,7 @@ from workbench.engine.attribution import strategy_of
 from workbench.engine.backtest import BacktestResult
 from workbench.estimators.arrays import EventArrays
 from workbench.estimators.stack import StackParams
-from workbench.execution.journal import read_records
+from workbench.execution.journal.sqlite import connect_existing
 
 Key = tuple[str, str]
 
@@ -31,62 +37,63 @@ Key = tuple[str, str]
 def journal_frames(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The fills and orders frames of a journal, and the time of its last record.
 
-    A fill reported twice (same venue and fill id) counts once, as recovery counts it.
+    Read with SQL over the journal's typed columns (see
+    :mod:`workbench.execution.journal.codec`), not record by record. A fill reported twice
+    (same venue and fill id) counts once, as recovery counts it; a fill of an order the
+    journal never placed counts as the maker's.
 
     Raises
     ------
     DataError
         If the file is missing, not a journal, or holds no records.
     """
-    orders: dict[int, dict] = {}
-    fills: list[tuple] = []
-    seen: set[tuple[str, int]] = set()
-    last_ns = None
-    for entry in read_records(path):
-        r = entry.record
-        last_ns = r.ts_ns
-        kind = type(r)
-        if kind is Place:
-            orders.setdefault(r.order_id, {
-                "order_id": r.order_id, "venue": r.venue, "symbol": r.symbol,
-                "side": int(r.side), "price_ticks": r.price_ticks, "size_lots": r.size_lots,
-                "origin": strategy_of(r.reason), "placed_ns": r.ts_ns, "accepted_ns": -1,
-                "rejected": False, "canceled": False, "cancels_sent": 0, "amends": 0,
-                "fills": 0,
-                "filled_lots": 0, "first_fill_ns": -1})
-            continue
-        o = orders.get(r.order_id) if hasattr(r, "order_id") else None
-        if kind is Filled:
-            if (r.venue, r.fill_id) in seen:
-                continue
-            seen.add((r.venue, r.fill_id))
-            fills.append((r.ts_ns, r.order_id, r.fill_id, r.venue, r.symbol, int(r.side),
-                          r.price_ticks, r.size_lots, r.liquidity.value, r.fee,
-                          o["origin"] if o is not None else "maker"))
-            if o is not None:
-                o["fills"] += 1
-                o["filled_lots"] += r.size_lots
-                if o["first_fill_ns"] < 0:
-                    o["first_fill_ns"] = r.ts_ns
-        elif o is None:
-            continue
-        elif kind is Accepted and o["accepted_ns"] < 0:
-            o["accepted_ns"] = r.ts_ns
-        elif kind is Rejected and r.command.value == "place" and not r.transient:
-            o["rejected"] = True
-        elif kind is Canceled:
-            o["canceled"] = True
-        elif kind is Cancel:
-            o["cancels_sent"] += 1
-        elif kind is Amend:
-            o["amends"] += 1
-    if last_ns is None:
-        raise DataError("the journal holds no records", str(path))
-    fill_frame = pd.DataFrame(fills, columns=[
-        "ts_ns", "order_id", "fill_id", "venue", "symbol", "side", "price_ticks",
-        "size_lots", "liquidity", "fee", "origin"])
-    fill_frame = fill_frame.sort_values("ts_ns", kind="stable", ignore_index=True)
-    return fill_frame, pd.DataFrame(list(orders.values())), last_ns
+    conn = connect_existing(path)
+    try:
+        last = conn.execute("SELECT ts_ns FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is None:
+            raise DataError("the journal holds no records", str(path))
+        fills = pd.read_sql_query(
+            f"SELECT {', '.join(_FILL_SQL)} FROM records WHERE kind = 'filled' ORDER BY seq",
+            conn)
+        places = pd.read_sql_query(
+            "SELECT order_id, venue, symbol, side, price_ticks, size_lots, reason, "
+            "ts_ns AS placed_ns FROM records WHERE kind = 'place' ORDER BY seq", conn)
+        events = pd.read_sql_query(
+            "SELECT order_id, "
+            "min(CASE WHEN kind = 'accepted' THEN ts_ns END) AS accepted_ns, "
+            "max(kind = 'rejected' AND command = 'place' AND NOT transient) AS rejected, "
+            "max(kind = 'canceled') AS canceled, "
+            "sum(kind = 'cancel') AS cancels_sent, sum(kind = 'amend') AS amends "
+            "FROM records WHERE kind IN ('accepted', 'rejected', 'canceled', 'cancel', "
+            "'amend') GROUP BY order_id", conn)
+    finally:
+        conn.close()
+    places = places.drop_duplicates("order_id", keep="first")
+    reasons = places["reason"].fillna("")
+    origin = reasons.map({r: strategy_of(r) for r in reasons.unique()})
+    places = places.drop(columns="reason").assign(origin=origin)
+    fills = fills.drop_duplicates(["venue", "fill_id"], keep="first")
+    fills["fee"] = fills["fee"].astype(np.float64)
+    origin = fills["order_id"].map(pd.Series(places["origin"].to_numpy(),
+                                             index=places["order_id"].to_numpy()))
+    fills["origin"] = origin.astype(object).where(origin.notna(), "maker")
+    fills = fills.sort_values("ts_ns", kind="stable", ignore_index=True)
+    per_order = fills.groupby("order_id").agg(fills=("fill_id", "size"),
+                                              filled_lots=("size_lots", "sum"),
+                                              first_fill_ns=("ts_ns", "min"))
+    orders = places.merge(events, on="order_id", how="left").merge(
+        per_order, left_on="order_id", right_index=True, how="left")
+    for col, default in (("accepted_ns", -1), ("rejected", 0), ("canceled", 0),
+                         ("cancels_sent", 0), ("amends", 0), ("fills", 0),
+                         ("filled_lots", 0), ("first_fill_ns", -1)):
+        orders[col] = orders[col].fillna(default).astype(np.int64)
+    orders["rejected"] = orders["rejected"].astype(bool)
+    orders["canceled"] = orders["canceled"].astype(bool)
+    return fills[list(FILL_COLUMNS)], orders[list(ORDER_COLUMNS)], int(last[0])
+
+
+_FILL_SQL = ("ts_ns", "order_id", "fill_id", "venue", "symbol", "side", "price_ticks",
+             "size_lots", "liquidity", "fee")
 
 
 def post_trade(source: str | Path | BacktestResult,
@@ -158,7 +165,8 @@ def post_trade(source: str | Path | BacktestResult,
         if mine.empty:
             raise ValidationError("cannot tell the quoted instrument: pass quote=")
         quote = tuple(mine.groupby(["venue", "symbol"]).size().idxmax())
-    keys = sorted(set(zip(fills["venue"], fills["symbol"])) | {quote})
+    traded = fills[["venue", "symbol"]].drop_duplicates()
+    keys = sorted(set(zip(traded["venue"], traded["symbol"])) | {quote})
     by_key = {i.key: i for i in instruments} if instruments else {}
     for key in keys:
         if key not in by_key:

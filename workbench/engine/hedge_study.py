@@ -299,20 +299,10 @@ class HedgeStudy:
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def plot(self):
-        """Histograms of each policy's PnL on one bokeh figure (imported here only)."""
-        from bokeh.palettes import Category10_4
-        from bokeh.plotting import figure
+        """Histograms of each policy's PnL on one bokeh figure."""
+        from workbench.analytics.distribution_plot import plot_distributions
 
-        fig = figure(width=800, height=320, title="PnL over the horizon by policy (USD)",
-                     x_axis_label="PnL (USD)", y_axis_label="paths")
-        edges = np.histogram_bin_edges(self.pnl.to_numpy().ravel(), bins=60)
-        for name, color in zip(self.pnl.columns, Category10_4):
-            counts, _ = np.histogram(self.pnl[name], bins=edges)
-            fig.step(edges[1:], counts, mode="before", color=color, legend_label=name,
-                     line_width=2)
-        fig.legend.location = "top_left"
-        fig.legend.click_policy = "hide"
-        return fig
+        return plot_distributions(self.pnl, "PnL over the horizon by policy (USD)")
 
 
 def hedge_study(chain: pd.DataFrame, params: HedgeStudyParams | None = None,

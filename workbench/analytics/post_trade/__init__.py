@@ -34,11 +34,13 @@ from workbench.analytics.post_trade.performance import (
     sharpe_ratio,
 )
 from workbench.analytics.post_trade.report import PostTradeReport, build_report
+from workbench.analytics.post_trade.risk import RISK_COLUMNS, risk_report
 from workbench.analytics.post_trade.tape import MarketTape
 
 __all__ = [
     "FILL_COLUMNS",
     "ORDER_COLUMNS",
+    "RISK_COLUMNS",
     "TERMS",
     "TOXICITY_STATES",
     "MarketTape",
@@ -61,6 +63,7 @@ __all__ = [
     "performance",
     "priced_fills",
     "queue_waits_s",
+    "risk_report",
     "sharpe_ratio",
     "size_bucket",
     "time_grid",

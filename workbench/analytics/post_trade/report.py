@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from workbench.analytics.post_trade.fills import priced_fills
 from workbench.analytics.post_trade.inventory import inventory_on_grid, inventory_stats, time_grid
 from workbench.analytics.post_trade.markouts import markout_table, markouts
 from workbench.analytics.post_trade.performance import equity_on_grid, performance
+from workbench.analytics.post_trade.risk import risk_report
 from workbench.analytics.post_trade.tape import MarketTape
 from workbench.core.instruments import Instrument
 
@@ -44,6 +45,10 @@ class PostTradeReport:
         Grid step, seconds.
     quote : (venue, symbol)
         The quoted instrument.
+    instruments : dict of (venue, symbol) to Instrument
+        Every instrument traded.
+    final_marks : dict of (venue, symbol) to float
+        The marks the attribution used.
     source : str
         Where the fills came from (the journal's path).
     """
@@ -57,6 +62,8 @@ class PostTradeReport:
     equity: pd.Series
     grid_s: float
     quote: Key
+    instruments: dict = field(default_factory=dict)
+    final_marks: dict = field(default_factory=dict)
     source: str = ""
 
     def attribution(self, exact: bool = False) -> pd.Series:
@@ -70,6 +77,16 @@ class PostTradeReport:
         """Markouts grouped ``by`` (see
         :func:`~workbench.analytics.post_trade.markouts.markout_table`)."""
         return markout_table(self.marks, by, reference)
+
+    def risk(self, options: pd.DataFrame | None = None,
+             margin: Mapping[Key, float] | None = None) -> pd.DataFrame:
+        """The book's exposures at the end of the session
+        (:func:`~workbench.analytics.post_trade.risk.risk_report`), with ``options`` and
+        ``margin`` where known."""
+        held = self.fills.assign(s=self.fills["side"] * self.fills["size_lots"]).groupby(
+            ["venue", "symbol"])["s"].sum()
+        return risk_report({k: int(v) for k, v in held.items()}, self.instruments,
+                           self.final_marks, options, margin)
 
     def inventory_stats(self) -> pd.DataFrame:
         """Distribution and half-life of each instrument's inventory."""
@@ -142,4 +159,5 @@ def build_report(fills: pd.DataFrame, orders: pd.DataFrame,
         grid = np.append(grid, end)
     return PostTradeReport(priced, orders, marked, pnl, order_activity(orders),
                            inventory_on_grid(priced, grid),
-                           equity_on_grid(priced, tape, grid, marks), grid_s, quote, source)
+                           equity_on_grid(priced, tape, grid, marks), grid_s, quote,
+                           dict(instruments), dict(marks), source)

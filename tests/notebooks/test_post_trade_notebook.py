@@ -33,21 +33,24 @@ def test_notebook_has_a_tagged_parameters_cell():
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
 
 
-def test_recorded_summary_is_the_demo_journals_report(executed, tmp_path):
+def test_recorded_summary_is_the_report_of_the_demo_journal_it_wrote(executed):
+    """With no journal given the notebook runs the demo; its summary is the Python API's
+    report of the journal that run wrote (whose total is the engine's equity: see
+    tests/post_trade/test_backtest_attribution.py)."""
     import workbench
     from workbench.data.sample import sample_paths
-    from workbench.engine.demo import run_demo_once
 
-    result = run_demo_once(tmp_path / "journal.sqlite")
-    direct = workbench.post_trade(result.journal_path, sample_paths(), grid_s=2.0).summary()
+    cell = next(c for c in executed.cells if "run_demo_once(journal)" in c.source)
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    journal = Path(text.split()[1].rstrip(":"))
+    assert journal.name == "journal.sqlite" and journal.exists()
+    direct = workbench.post_trade(journal, sample_paths(), grid_s=2.0).summary()
     recorded = _summary(executed)
-    assert recorded["fills"] == direct["fills"] == result.summary()["fills"]
+    assert recorded["fills"] == direct["fills"] > 100
     for key in ("total_pnl_quote", "spread_capture_quote", "inventory_quote", "fees_quote",
                 "markout_fair_1s_bps", "markout_mid_60s_bps", "order_to_trade",
                 "inventory_half_life_s", "sharpe_annualised", "max_drawdown_quote"):
         assert recorded[key] == pytest.approx(direct[key], rel=1e-12), key
-    assert recorded["total_pnl_quote"] == pytest.approx(result.engine.portfolio.equity_quote,
-                                                        rel=1e-11)
 
 
 def test_the_report_plot_is_rendered_inline(executed):

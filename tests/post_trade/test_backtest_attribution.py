@@ -102,3 +102,12 @@ def test_a_journal_alone_gives_the_runs_report(linear):
     assert (from_file.attribution(exact=True) == from_run.attribution(exact=True)).all()
     assert from_file.marks.equals(from_run.marks)
     assert from_file.activity.equals(from_run.activity)
+
+
+def test_the_risk_view_at_the_end_is_the_engines_position(linear):
+    report = workbench.post_trade(linear, sample_paths())
+    risk = report.risk().set_index("symbol")
+    pos = linear.engine.portfolio.position(("binance-usdm", "BTCUSDT"))
+    assert risk.loc["BTCUSDT", "delta_base"] == pytest.approx(pos.size, rel=1e-12)
+    assert risk.loc["BTCUSDT", "mark"] == linear.engine.portfolio.marks[("binance-usdm",
+                                                                        "BTCUSDT")]

@@ -47,15 +47,3 @@ def test_a_position_without_a_mark_is_refused():
     with pytest.raises(ValidationError, match="positive mark"):
         risk_report({LIN: 5}, INSTRUMENTS, {LIN: float("nan")})
     assert len(risk_report({LIN: 0}, INSTRUMENTS, {})) == 1  # flat: the total row only
-
-
-def test_the_post_trade_report_shows_the_risk_at_the_end(tmp_path):
-    import workbench
-    from workbench.data.sample import sample_paths
-    from workbench.engine.demo import run_demo_once
-
-    result = run_demo_once(tmp_path / "j.sqlite")
-    risk = workbench.post_trade(result, sample_paths()).risk().set_index("symbol")
-    pos = result.engine.portfolio.position(LIN)
-    assert risk.loc["BTCUSDT", "delta_base"] == pytest.approx(pos.size, rel=1e-12)
-    assert risk.loc["BTCUSDT", "mark"] == result.engine.portfolio.marks[LIN]

@@ -5,7 +5,8 @@ The public names are imported on first use, so that ``import workbench`` stays c
 - ``backtest`` (:func:`workbench.engine.backtest`);
 - ``read_params_file``, ``write_params_file``, ``ParamsFile``
   (:mod:`workbench.engine.params_file`);
-- ``calibrate``, ``CalibrationResult``, ``CalibrationError`` (:mod:`workbench.calibration`).
+- ``calibrate``, ``CalibrationResult``, ``CalibrationError`` (:mod:`workbench.calibration`);
+- ``post_trade`` (:func:`workbench.engine.post_trade.post_trade`).
 """
 
 _LAZY = {
@@ -16,6 +17,7 @@ _LAZY = {
     "calibrate": "workbench.calibration",
     "CalibrationResult": "workbench.calibration",
     "CalibrationError": "workbench.calibration",
+    "post_trade": "workbench.engine.post_trade",
 }
 
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ from workbench.analytics.hac import (
     information_coefficient,
     lags_for,
 )
+from workbench.analytics.heatmap import plot_heatmap
 from workbench.analytics.predictive import (
     COLUMNS,
     forward_returns_bps,
@@ -27,6 +28,7 @@ __all__ = [
     "hac_ols",
     "information_coefficient",
     "lags_for",
+    "plot_heatmap",
     "plot_predictive_power",
     "plot_run",
     "predictive_power",

@@ -10,10 +10,12 @@ twin.
   :func:`run_fast` runs it, :func:`run_reference` runs the plain-Python twin
   (:mod:`~workbench.engine.fast.reference`);
 * :mod:`~workbench.engine.fast.synthetic`: a seeded BTCUSDT-like stream;
-* :func:`sweep`: many parameter settings over the same events.
+* :func:`sweep`: many parameter settings over the same events; :func:`engine_check` runs
+  one of them on the Python engine as well.
 """
 
 from workbench.engine.fast.backtest import book_window, run_fast
+from workbench.engine.fast.check import EngineCheck, engine_check, maker_params_for
 from workbench.engine.fast.events import (
     CLEAR,
     DEPTH,
@@ -49,12 +51,15 @@ __all__ = [
     "SNAPSHOT",
     "SYNTHETIC_INSTRUMENT",
     "TRADE",
+    "EngineCheck",
     "FastParams",
     "FastResult",
     "book_window",
+    "engine_check",
     "event_array",
     "event_arrays",
     "grid_params",
+    "maker_params_for",
     "order_rows",
     "run_fast",
     "run_reference",

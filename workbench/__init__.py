@@ -3,6 +3,7 @@
 The public names are imported on first use, so that ``import workbench`` stays cheap:
 
 - ``backtest`` (:func:`workbench.engine.backtest`);
+- ``session``, ``session_summary``, ``SessionSpec`` (:mod:`workbench.sessions`);
 - ``read_params_file``, ``write_params_file``, ``ParamsFile``
   (:mod:`workbench.engine.params_file`).
 """
@@ -12,6 +13,9 @@ _LAZY = {
     "read_params_file": "workbench.engine.params_file",
     "write_params_file": "workbench.engine.params_file",
     "ParamsFile": "workbench.engine.params_file",
+    "session": "workbench.sessions",
+    "session_summary": "workbench.sessions",
+    "SessionSpec": "workbench.sessions",
 }
 
 __version__ = "0.1.0"

@@ -122,6 +122,9 @@ class Session:
         Events handled before the loop yields to other tasks (panels, controls).
     resync_lookback_s : float
         How far back a resync asks the venue for fills, seconds.
+    spec : object, optional
+        What the session trades and how it was built (:func:`workbench.session` sets a
+        :class:`~workbench.sessions.SessionSpec`), for panels; the session never reads it.
 
     Attributes
     ----------
@@ -135,8 +138,10 @@ class Session:
                  clock: Clock | None = None, mode: str = "paper",
                  timer_interval_s: float = 0.1, retry_base_s: float = 0.05,
                  max_retries: int = 5, stop_timeout_s: float = 5.0,
-                 yield_every: int = 256, resync_lookback_s: float = 600.0) -> None:
+                 yield_every: int = 256, resync_lookback_s: float = 600.0,
+                 spec: Any = None) -> None:
         self.engine = engine
+        self.spec = spec
         self.venue = venue
         self.source = source
         self.clock = clock or WallClock()
@@ -245,6 +250,22 @@ class Session:
         """Cancel one order between events (the maker may quote it again)."""
         self._control("cancel", lambda now: self.engine.cancel_order(order_id, now))
 
+    def set_speed(self, speed: float) -> None:
+        """Change the replay speed at once (event seconds per wall second; ``inf`` for
+        full speed).
+
+        Raises
+        ------
+        WorkbenchError
+            If the source is not a replay (live data has no speed).
+        ValidationError
+            If ``speed`` is not > 0.
+        """
+        set_speed = getattr(self.source, "set_speed", None)
+        if set_speed is None:
+            raise WorkbenchError(f"a {self.mode} session's data has no replay speed")
+        set_speed(speed)
+
     def set_param(self, name: str, value: Any) -> None:
         """Check a parameter change now and apply it between two events.
 
@@ -316,6 +337,10 @@ class Session:
             reader.cancel()
             if relay is not None:
                 relay.cancel()
+            closer = getattr(self.source, "stop", None)  # live feeds: close the sockets
+            if closer is not None and inspect.iscoroutinefunction(closer):
+                with contextlib.suppress(Exception):
+                    await closer()
 
     async def _read(self, queue: asyncio.Queue) -> None:
         """Move the source's events into ``queue``; an end or an error goes last."""

@@ -130,6 +130,7 @@ class ControlPanel(w.VBox):
 
     def _kill(self, _: Any = None) -> None:
         self.session.kill("manual: kill switch pressed")
+        pump_for(self.session).soon()
         self._say("kill switch tripped: every order cancelled, none sent until re-armed")
         self.rearm_button.disabled = False
 

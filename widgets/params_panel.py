@@ -215,6 +215,7 @@ class ParamPanel(w.VBox):
             field.show(_get(self.session.engine.params, field.path))
             return
         field.show(value)
+        pump_for(self.session).soon()
         self._say(f"{field.path} = {value:g} {unit_of(field.path, self.currency)}", ok=True)
 
     def _apply_choice(self, path: str, value: str) -> None:

@@ -28,6 +28,9 @@ HISTORY_ROWS = 2000
 #: Levels a side of the depth ladder.
 DEPTH_LEVELS = 12
 _ENDED = ("stopped", "failed")
+#: Shortest time between two refreshes (5 Hz), and the delay of one after a command.
+MIN_INTERVAL_S = 0.2
+SOON_S = 0.04
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Pump:
         self._seen_fills: set[tuple[int, int]] = set()
         self._listeners: list[Callable[[View], None]] = []
         self._task: asyncio.Task | None = None
+        self._soon = asyncio.Event()
+        self._last_refresh = 0.0
         self.last: View | None = None
         self.refreshes = 0
         self._seed_from_recorder()
@@ -107,7 +112,18 @@ class Pump:
                 if ended_once:  # one more refresh after the end: the final state shown
                     return
                 ended_once = True
-            await asyncio.sleep(self.interval_s)
+            self._soon.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._soon.wait(), self.interval_s)
+            if self._soon.is_set():  # a command was sent: show its effect shortly,
+                # never sooner than MIN_INTERVAL_S after the last refresh
+                since = time.monotonic() - self._last_refresh
+                await asyncio.sleep(max(SOON_S, MIN_INTERVAL_S - since))
+
+    def soon(self) -> None:
+        """A command was sent: refresh shortly (within ``SOON_S``, at most 5 Hz) so its
+        effect shows without waiting a whole interval."""
+        self._soon.set()
 
     def close(self) -> None:
         """Stop refreshing (the session is not touched)."""
@@ -119,6 +135,7 @@ class Pump:
     def refresh(self) -> View:
         """Read the session once and tell every listener."""
         view = self._view()
+        self._last_refresh = time.monotonic()
         self.last = view
         self.refreshes += 1
         for callback in list(self._listeners):

@@ -37,6 +37,8 @@ class Blotter(w.VBox):
         self.fills.add_class("wb-fills")
         self.message = w.HTML()
         self._orders_key: tuple = ()
+        self._rows: list[_OrderRow] = []
+        self._empty = w.HTML("<i>no working orders</i>")
         self.cancel_buttons: dict[int, w.Button] = {}
         super().__init__([w.HBox([
             w.VBox([w.HTML("<b>working orders</b>"), self.orders, self.message],
@@ -70,29 +72,47 @@ class Blotter(w.VBox):
                             if fills else "<i>no fills yet</i>")
 
     def _render_orders(self, orders) -> None:
-        rows = []
+        """Fill the pool of rows (made once, reused: no widget is created per update)."""
+        orders = sorted(orders, key=lambda o: -o.price_ticks)
+        while len(self._rows) < len(orders):
+            self._rows.append(_OrderRow(self.cancel))
         self.cancel_buttons = {}
-        for o in sorted(orders, key=lambda o: -o.price_ticks):
-            side = int(o.side)
-            button = w.Button(description="cancel", layout=w.Layout(width="64px",
-                                                                     height="24px"))
-            button.add_class("wb-cancel")
-            button.on_click(lambda _, oid=o.order_id: self.cancel(oid))
-            self.cancel_buttons[o.order_id] = button
-            text = (f"<span style='font-size:12px;color:{theme.side_colour(side)}'>"
-                    f"{'buy' if side > 0 else 'sell'} {o.size_lots - o.filled_lots} @ "
-                    f"{o.price_ticks * self.tick:,.2f}</span> <small>#{o.order_id} "
-                    f"{html.escape(str(o.state))}"
-                    f"{' ' + html.escape(str(o.in_flight)) if o.in_flight else ''}</small>")
-            row = w.HBox([w.HTML(text, layout=w.Layout(width="250px")), button])
-            row.add_class("wb-order-row")
-            rows.append(row)
-        self.orders.children = rows or [w.HTML("<i>no working orders</i>")]
+        for row, o in zip(self._rows, orders):
+            row.show(o, self.tick)
+            self.cancel_buttons[o.order_id] = row.button
+        shown = self._rows[:len(orders)]
+        children = tuple(shown) if shown else (self._empty,)
+        if self.orders.children != children:
+            self.orders.children = children
 
     def cancel(self, order_id: int) -> None:
         """Cancel one of our orders (between two events)."""
         self.session.cancel(order_id)
         self.message.value = f"<small>cancel sent for #{order_id}</small>"
+
+
+class _OrderRow(w.HBox):
+    """One working order and its cancel button."""
+
+    def __init__(self, cancel) -> None:
+        self.order_id = 0
+        self.text = w.HTML(layout=w.Layout(width="250px"))
+        self.button = w.Button(description="cancel", layout=w.Layout(width="64px",
+                                                                     height="24px"))
+        self.button.add_class("wb-cancel")
+        self.button.on_click(lambda _: cancel(self.order_id))
+        super().__init__([self.text, self.button])
+        self.add_class("wb-order-row")
+
+    def show(self, o: Any, tick: float) -> None:
+        self.order_id = o.order_id
+        side = int(o.side)
+        self.text.value = (
+            f"<span style='font-size:12px;color:{theme.side_colour(side)}'>"
+            f"{'buy' if side > 0 else 'sell'} {o.size_lots - o.filled_lots} @ "
+            f"{o.price_ticks * tick:,.2f}</span> <small>#{o.order_id} "
+            f"{html.escape(str(o.state))}"
+            f"{' ' + html.escape(str(o.in_flight)) if o.in_flight else ''}</small>")
 
 
 def _clock(t_ms: float) -> str:

@@ -100,23 +100,32 @@ class _SeriesChart(_Chart):
     """A chart over the pump's rows (streamed), resent whole every :data:`RESYNC_EVERY`."""
 
     def __init__(self, pump: Any) -> None:
-        self.source = ColumnDataSource(pump.columns(), name=self.source_name)
+        self.names = ["t_ms", *self.columns(pump)]
+        self.source = ColumnDataSource(self._history(pump), name=self.source_name)
         self._last_t = pump.rows[-1]["t_ms"] if pump.rows else -np.inf
         super().__init__(pump)
 
     source_name = ""
 
+    def columns(self, pump: Any) -> list[str]:  # pragma: no cover - every chart defines it
+        raise NotImplementedError
+
+    def _history(self, pump: Any) -> dict[str, np.ndarray]:
+        columns = pump.columns()
+        return {n: columns[n] for n in self.names}
+
     def update(self, view: View) -> None:
         self.updates += 1
         if self.updates % RESYNC_EVERY == 0:
-            self.source.data = self.pump.columns()
+            self.source.data = self._history(self.pump)
             self._last_t = self.pump.rows[-1]["t_ms"] if self.pump.rows else -np.inf
             return
         row = view.row
         if row and row["t_ms"] > self._last_t:
             self._last_t = row["t_ms"]
-            self.source.stream({k: np.array([row.get(k, np.nan)], dtype=float)
-                                for k in self.source.data}, rollover=HISTORY_ROWS)
+            # plain lists: one JSON message, where arrays would add two per column
+            self.source.stream({k: [row.get(k, np.nan)] for k in self.names},
+                               rollover=HISTORY_ROWS)
 
 
 class PriceChart(_SeriesChart):
@@ -124,6 +133,10 @@ class PriceChart(_SeriesChart):
 
     css = "price-plot"
     source_name = "prices"
+
+    def columns(self, pump: Any) -> list[str]:
+        return ["fair", "bid", "ask", *(f"mid_{i}" for i in range(len(pump.keys))),
+                "params_rev"]
 
     def __init__(self, pump: Any) -> None:
         self.fills = ColumnDataSource(self._fill_columns(pump.fills), name="fills")
@@ -175,6 +188,9 @@ class RiskChart(_SeriesChart):
     css = "risk-plot"
     source_name = "risk"
 
+    def columns(self, pump: Any) -> list[str]:
+        return ["inventory", "pnl"]
+
     def build(self):
         currency = self.pump.session.spec.quoted.quote
         fig = _figure("inventory and PnL", x_axis_type="datetime")
@@ -195,6 +211,9 @@ class SignalsChart(_SeriesChart):
 
     css = "signals-plot"
     source_name = "signals"
+
+    def columns(self, pump: Any) -> list[str]:
+        return ["imbalance", "tox_bid", "tox_ask", "guard_bid", "guard_ask", "vol_bps"]
 
     def build(self):
         fig = _figure("signals and the guard's decisions", x_axis_type="datetime",

@@ -40,7 +40,8 @@ class View:
     ``row`` is the chart sample (``t_ms`` event time; ``fair``, ``bid``, ``ask``, one
     ``mid_<i>`` per instrument, ``inventory`` (lots), ``pnl`` (quote currency),
     ``vol_bps`` (per √s), ``imbalance``, ``tox_bid``, ``tox_ask``, ``guard_bid`` and
-    ``guard_ask`` (0 keep, 1 widen, 2 pull, 3 join)); ``new_fills`` the fills since the
+    ``guard_ask`` (0 keep, 1 widen, 2 pull, 3 join), ``params_rev`` (parameter changes
+    the row's quotes were decided with)); ``new_fills`` the fills since the
     previous view, as dicts; ``depth`` the book's best levels (price, lots) and our
     working orders (price, lots, side).
     """
@@ -148,6 +149,11 @@ class Pump:
         snap = session.snapshot()
         engine = snap.engine
         row = self._row(engine)
+        if row is not None:
+            stats = snap.stats
+            applied = stats.params_applied
+            row["params_rev"] = float(applied if stats.events > stats.events_at_param
+                                      else max(applied - 1, 0))
         if row is not None and (not self.rows or row["t_ms"] > self.rows[-1]["t_ms"]):
             self.rows.append(row)
         new_fills = []
@@ -216,7 +222,7 @@ class Pump:
                    "inventory": r.inventory / self.lot if self.lot else nan,
                    "pnl": r.equity, "vol_bps": r.vol_per_sqrt_s * 1e4, "imbalance": nan,
                    "tox_bid": r.toxicity_bid, "tox_ask": r.toxicity_ask,
-                   "guard_bid": nan, "guard_ask": nan}
+                   "guard_bid": nan, "guard_ask": nan, "params_rev": 0.0}
             self.rows.append(row)
         fills = recorder.fills_frame()
         fills = fills[fills["role"] == "quoted"].tail(HISTORY_ROWS)
@@ -236,7 +242,7 @@ class Pump:
         """Column names of a chart row."""
         return ["t_ms", "fair", "bid", "ask", *(f"mid_{i}" for i in range(len(self.keys))),
                 "inventory", "pnl", "vol_bps", "imbalance", "tox_bid", "tox_ask",
-                "guard_bid", "guard_ask"]
+                "guard_bid", "guard_ask", "params_rev"]
 
 
 def _guard_levels(reasons: tuple[str, ...]) -> tuple[float, float]:

@@ -69,6 +69,9 @@ class SessionStats:
     max_step_ns: int = 0
     step_ns_total: int = 0
     steps: int = 0
+    params_applied: int = 0  # parameter changes applied so far
+    events_at_param: int = 0  # ``events`` when the last one was applied (later events
+    # were decided with it: a panel can tell when a change reached the quotes)
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,8 @@ class Session:
 
         def apply(now: int) -> list[Command]:
             self.engine.set_param(name, value, now)
+            self.stats.params_applied += 1
+            self.stats.events_at_param = self.stats.events
             return []
         self._control(f"parameter {name}={value!r}", apply)
 

@@ -2,13 +2,16 @@
 
 What a trader does, checked on what the session itself reports through the page: the
 dashboard appears, start makes the price chart's data source grow (read from BokehJS's
-own document) and the blotter fill; a new γ typed in moves our quotes on the chart (the
-time from the Enter key to the first chart row whose quotes were decided with it, a count
-of parameter changes the session keeps with each row, is ``param_to_quote_ms``, printed as a BENCH line and written under ``runs/browser``); the
+own document) and the blotter fill; a new γ typed in moves our quotes on the chart; the
 kill switch leaves no working order (the status line and the blotter, both rendered from
-the session's snapshot); the price chart really drew (its screenshot has many grey
-levels, a blank canvas has almost none). A screenshot of the page is kept in
-``runs/browser``.
+the session's snapshot); the price chart really drew (its screenshot has hundreds of
+pixels of the bid and ask colours more than the empty chart before the start). A
+screenshot of the page is kept in ``runs/browser``.
+
+``param_to_quote_ms`` is the time from the Enter key to the first chart row whose quotes
+were decided with the new γ (each row carries the count of parameter changes the session
+had applied before the events it was decided on); its median is printed as a BENCH line
+and the samples are written to ``runs/browser/param_to_quote.json``.
 
 ``make test`` installs Debian's chromium and Playwright for Python first; the test skips,
 saying why, only where no chromium is installed.

@@ -9,6 +9,7 @@ controls change nothing about what the engine decides.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import math
 import time
@@ -116,3 +117,42 @@ def test_set_speed_is_checked_at_once_and_refused_without_a_replay():
     s.source = Live()
     with pytest.raises(WorkbenchError, match="no replay speed"):
         s.set_speed(2.0)
+
+
+def test_paper_session_is_built_over_live_feeds_without_connecting():
+    s = workbench.session("paper", venue="binanceusdm", symbol="BTC/USDT:USDT",
+                          also=["binance:BTC/USDT"])
+    assert s.state.value == "created" and s.mode == "paper" and s.spec.venue == "paper"
+    assert [i.key for i in s.spec.instruments] == [("binance-usdm", "BTCUSDT"),
+                                                    ("binance-spot", "BTCUSDT")]
+    assert type(s.source).__name__ == "LiveSource" and not s.source._tasks
+    with pytest.raises(WorkbenchError, match="no replay speed"):
+        s.set_speed(2.0)
+    with pytest.raises(ValidationError, match="venue:symbol"):
+        workbench.session("paper", venue="binanceusdm", symbol="BTC/USDT:USDT",
+                          also=["BTC/USDT"])
+
+
+@pytest.mark.parametrize("interrupt", ["keyboard", "cancel"])
+def test_an_interrupt_inside_a_step_stops_the_session_with_no_order_left(interrupt):
+    s = workbench.session(speed=math.inf)
+    market, calls = s.engine.on_market, {"n": 0}
+
+    def step(event):
+        calls["n"] += 1
+        if calls["n"] == 15_000 and interrupt == "keyboard":
+            raise KeyboardInterrupt
+        return market(event)
+    s.engine.on_market = step
+
+    async def main():
+        task = s.start()
+        while s.snapshot().open_orders == 0 or calls["n"] < 12_000:
+            await asyncio.sleep(0.001)
+        if interrupt == "cancel":
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    asyncio.run(main())
+    assert s.state.value == "stopped" and s.stats.errors[-1].startswith("interrupted")
+    assert s.snapshot().open_orders == 0 and not list(s.venue.open_orders())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import math
 
 import pytest
@@ -217,3 +218,41 @@ def test_refreshes_are_throttled_and_history_is_bounded():
         assert len(board.charts.price.source.data["t_ms"]) <= 2000
         await s.stop()
     asyncio.run(main())
+
+
+def test_a_reconnecting_tab_gets_the_current_data_not_the_first():
+    async def main():
+        s = replay(speed=math.inf, max_events=20_000)
+        charts = Charts(s)
+        widget = charts.price.widget
+        first = json.dumps(widget.render_bundle["docs_json"], sort_keys=True)
+        s.start()
+        await s._task
+        pump_for(s).refresh()
+        n = len(charts.price.source.data["t_ms"])
+        assert n > 3
+        stale = widget.render_bundle["docs_json"]
+        assert json.dumps(stale, sort_keys=True) == first  # streams never touch it
+        widget._handle_msg({"content": {"data": {"method": "request_state"}},
+                            "buffers": []})
+        assert _rows_in_bundle(widget.render_bundle, "prices") == n
+        assert _rows_in_bundle({"docs_json": json.loads(first)}, "prices") == 0
+    asyncio.run(main())
+
+
+def _rows_in_bundle(bundle, name):
+    """Rows of the data source ``name`` in a jupyter_bokeh render bundle (what a new view
+    is built from)."""
+    def walk(node):
+        if isinstance(node, dict):
+            attrs = node.get("attributes", {})
+            if node.get("name") == "ColumnDataSource" and attrs.get("name") == name:
+                yield attrs["data"]
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+    data = next(walk(bundle["docs_json"]))
+    t_ms = dict(data["entries"])["t_ms"]
+    return t_ms["shape"][0] if isinstance(t_ms, dict) else len(t_ms)

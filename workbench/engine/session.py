@@ -315,6 +315,10 @@ class Session:
     async def run(self) -> None:
         """The session's body; returns when the source ends or :meth:`stop` is called.
 
+        A ``KeyboardInterrupt`` raised inside a step (a kernel interrupt) or a cancel of the
+        task stops the session the same way as :meth:`stop` (orders cancelled, state
+        STOPPED, the interrupt recorded in ``stats.errors``); a cancel is raised again.
+
         Raises
         ------
         Exception
@@ -338,6 +342,13 @@ class Session:
             await self._wind_down(f"failure: {self.error}", self.error)
             self.state = SessionState.FAILED
             raise
+        except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+            # a kernel interrupt that landed in a step, or the task cancelled: a stop
+            self.stats.errors.append(f"interrupted ({type(exc).__name__}): stopped")
+            await self._wind_down("interrupted", "")
+            self.state = SessionState.STOPPED
+            if isinstance(exc, asyncio.CancelledError):
+                raise
         finally:
             reader.cancel()
             if relay is not None:

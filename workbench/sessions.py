@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbench.core.clock import SimulatedClock
 from workbench.core.errors import ValidationError, WorkbenchError
+from workbench.core.events import MarketEvent
 from workbench.core.instruments import Instrument
 from workbench.data.binance.feed import group_streams, replay_streams
 from workbench.data.binance.instruments import SYNC_RULES, USDM, binance_instrument
@@ -186,6 +187,32 @@ def session(mode: str = "replay", *, data: str | Path | Sequence[str | Path] | N
         return _replay(data, venue or USDM, symbol or "BTCUSDT", maker, risk, speed,
                        max_events, seed, journal_path, params)
     return _paper(venue, symbol, also, maker, risk, seed, journal_path, params)
+
+
+def replay_events(data: str | Path | Sequence[str | Path] | None = None,
+                  max_events: int | None = None) -> tuple[Iterator[MarketEvent],
+                                                          list[Instrument]]:
+    """Recorded events (lazily, in local-time order) and their instruments, for
+    :func:`workbench.backtest`.
+
+    Parameters
+    ----------
+    data : path, paths or None
+        Raw feed files, or a folder of them; None for the bundled sample.
+    max_events : int, optional
+        Only the first events.
+
+    Returns
+    -------
+    events : iterator of MarketEvent
+    instruments : list of Instrument
+        Every stream's instrument.
+    """
+    files = _files(data)
+    events = replay_streams(files)
+    if max_events is not None:
+        events = itertools.islice(events, max_events)
+    return events, [binance_instrument(*key) for key in group_streams(files)]
 
 
 def session_summary(session: Session) -> dict[str, Any]:

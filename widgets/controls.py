@@ -56,7 +56,11 @@ class ControlPanel(w.VBox):
         self.pause_button = _button("pause", "wb-pause")
         self.resume_button = _button("resume", "wb-resume")
         self.stop_button = _button("stop", "wb-stop")
-        self.speed = w.Dropdown(options=SPEEDS, value=_speed_option(session),
+        speed = getattr(session.source, "speed", 1.0)
+        options = SPEEDS if any(v == speed for _, v in SPEEDS) else tuple(sorted(
+            (*SPEEDS, (f"{speed:g}×", speed)), key=lambda kv: kv[1]))
+        self.speed = w.Dropdown(options=options, value=speed if spec.mode == "replay"
+                                else 1.0,
                                 description="speed", layout=w.Layout(width="160px"),
                                 disabled=spec.mode != "replay")
         self.speed.add_class("wb-speed")
@@ -144,7 +148,7 @@ class ControlPanel(w.VBox):
         except Exception as exc:
             self._say(str(exc))
             return
-        label = next(k for k, v in SPEEDS if v == change["new"])
+        label = next(k for k, v in self.speed.options if v == change["new"])
         self._say(f"replay speed {label}", ok=True)
 
     # -- live arming ---------------------------------------------------------------------
@@ -187,12 +191,6 @@ class ControlPanel(w.VBox):
         self.resume_button.disabled = state != _PAUSED
         self.stop_button.disabled = state not in (_RUNNING, _PAUSED)
         self.rearm_button.disabled = not halted
-
-
-def _speed_option(session: Any) -> float:
-    speed = getattr(session.source, "speed", 1.0)
-    return min((v for _, v in SPEEDS), key=lambda v: abs(v - speed) if math.isfinite(v)
-               else (0 if math.isinf(speed) else math.inf))
 
 
 def status_html(snap: Any, engine: Any) -> str:

@@ -118,10 +118,19 @@ class ParamField(w.HBox):
             self._quiet = False
 
     def _slid(self, change: dict) -> None:
-        if not self._quiet:
-            value = change["new"]
-            self._on_value(self, self.kind(round(value)) if self.kind is int
-                           else float(f"{value:.6g}"))
+        if self._quiet or self._within_a_step(change["old"], change["new"]):
+            return  # a browser snapping the value to its grid is not a change
+        value = change["new"]
+        self._on_value(self, self.kind(round(value)) if self.kind is int
+                       else float(f"{value:.6g}"))
+
+    def _within_a_step(self, old: float, new: float) -> bool:
+        step = self.slider.step
+        if isinstance(self.slider, w.FloatLogSlider):
+            if old <= 0 or new <= 0:
+                return False
+            return abs(math.log10(new) - math.log10(old)) < step / 2
+        return self.kind is float and abs(new - old) < step / 2
 
     def _typed(self, change: dict) -> None:
         if self._quiet:

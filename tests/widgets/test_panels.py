@@ -256,3 +256,54 @@ def _rows_in_bundle(bundle, name):
     data = next(walk(bundle["docs_json"]))
     t_ms = dict(data["entries"])["t_ms"]
     return t_ms["shape"][0] if isinstance(t_ms, dict) else len(t_ms)
+
+
+def test_live_mode_starts_only_once_armed_with_its_venue_and_account():
+    import dataclasses
+
+    async def main():
+        s = replay(speed=20.0)
+        # a live session's panel (the engine under it is a replay: nothing is sent)
+        s.spec = dataclasses.replace(s.spec, mode="live", venue="binanceusdm",
+                                     account="desk-7")
+        panel = ControlPanel(s)
+        panel.start_button.click()
+        assert "not armed" in panel.message.value and s.state.value == "created"
+        panel.arm_venue.value, panel.arm_account.value = "binanceusdm", "desk-8"
+        panel.arm_button.click()
+        panel.start_button.click()
+        assert "not armed" in panel.message.value and s.state.value == "created"
+        panel.arm_account.value = "desk-7"
+        panel.arm_button.click()
+        assert "armed: live on binanceusdm, account desk-7" in panel.message.value
+        panel.start_button.click()
+        await until(lambda: s.state.value == "running")
+        await s.stop()
+    asyncio.run(main())
+
+
+def test_kill_during_a_resync_after_a_reconnect_leaves_no_order():
+    async def main():
+        s = replay(speed=20.0)
+        panel = ControlPanel(s)
+        panel.start_button.click()
+        await until(lambda: s.snapshot().open_orders > 0)
+        s.request_resync("feed reconnected")  # what a venue's listener calls
+        panel.kill_button.click()
+        await until(lambda: s.engine.kill_switch.halted and s.snapshot().open_orders == 0)
+        n = s.stats.events
+        await until(lambda: s.stats.events > n + 2000)
+        assert s.snapshot().open_orders == 0 and not sim_live_orders(s)
+        await s.stop()
+    asyncio.run(main())
+
+
+def test_a_slider_snapped_by_the_browser_sends_nothing():
+    s = replay()
+    panel = ParamPanel(s)
+    field = panel.fields[GAMMA]
+    gamma = s.engine.params.glft_params.gamma
+    field.slider.value = gamma * 1.001  # within half a step of the log grid
+    assert panel.message.value == ""
+    field.slider.value = gamma * 2
+    assert f"{GAMMA} = {gamma * 2:.6g}" in panel.message.value

@@ -30,7 +30,7 @@ DEPTH_LEVELS = 12
 _ENDED = ("stopped", "failed")
 #: Shortest time between two refreshes (5 Hz), and the delay of one after a command.
 MIN_INTERVAL_S = 0.2
-SOON_S = 0.04
+SOON_S = 0.015
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ LAYERS = {
     # Paper trading assembles the engine around live feeds: it sits with the jobs.
     "workbench.connectors.paper": 6,
     "workbench.jobs": 6, "workbench.cli": 6,
+    "workbench.sessions": 6,
     "widgets": 7,
 }
 # DESIGN.md narrows one layer further: connectors see core, book and execution only.

@@ -73,3 +73,11 @@ def test_bokeh_is_loaded_inline_and_the_plot_rendered(executed):
     plot_cell = next(c for c in executed.cells if "show(result.plot())" in c.source)
     assert any("application/vnd.bokehjs_exec.v0+json" in o.get("data", {})
                or "text/html" in o.get("data", {}) for o in plot_cell.outputs)
+
+
+def test_notebook_uses_the_public_api_only():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    imports = [line for c in nb.cells if c.cell_type == "code"
+               for line in c.source.splitlines() if line.startswith(("import ", "from "))]
+    assert "import workbench" in imports
+    assert not [line for line in imports if "workbench." in line]

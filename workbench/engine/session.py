@@ -69,6 +69,9 @@ class SessionStats:
     max_step_ns: int = 0
     step_ns_total: int = 0
     steps: int = 0
+    params_applied: int = 0  # parameter changes applied so far
+    events_at_param: int = 0  # ``events`` when the last one was applied (later events
+    # were decided with it: a panel can tell when a change reached the quotes)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class Session:
         Events handled before the loop yields to other tasks (panels, controls).
     resync_lookback_s : float
         How far back a resync asks the venue for fills, seconds.
+    spec : object, optional
+        What the session trades and how it was built (:func:`workbench.session` sets a
+        :class:`~workbench.sessions.SessionSpec`), for panels; the session never reads it.
 
     Attributes
     ----------
@@ -135,8 +141,10 @@ class Session:
                  clock: Clock | None = None, mode: str = "paper",
                  timer_interval_s: float = 0.1, retry_base_s: float = 0.05,
                  max_retries: int = 5, stop_timeout_s: float = 5.0,
-                 yield_every: int = 256, resync_lookback_s: float = 600.0) -> None:
+                 yield_every: int = 256, resync_lookback_s: float = 600.0,
+                 spec: Any = None) -> None:
         self.engine = engine
+        self.spec = spec
         self.venue = venue
         self.source = source
         self.clock = clock or WallClock()
@@ -245,6 +253,22 @@ class Session:
         """Cancel one order between events (the maker may quote it again)."""
         self._control("cancel", lambda now: self.engine.cancel_order(order_id, now))
 
+    def set_speed(self, speed: float) -> None:
+        """Change the replay speed at once (event seconds per wall second; ``inf`` for
+        full speed).
+
+        Raises
+        ------
+        WorkbenchError
+            If the source is not a replay (live data has no speed).
+        ValidationError
+            If ``speed`` is not > 0.
+        """
+        set_speed = getattr(self.source, "set_speed", None)
+        if set_speed is None:
+            raise WorkbenchError(f"a {self.mode} session's data has no replay speed")
+        set_speed(speed)
+
     def set_param(self, name: str, value: Any) -> None:
         """Check a parameter change now and apply it between two events.
 
@@ -257,6 +281,8 @@ class Session:
 
         def apply(now: int) -> list[Command]:
             self.engine.set_param(name, value, now)
+            self.stats.params_applied += 1
+            self.stats.events_at_param = self.stats.events
             return []
         self._control(f"parameter {name}={value!r}", apply)
 
@@ -289,6 +315,10 @@ class Session:
     async def run(self) -> None:
         """The session's body; returns when the source ends or :meth:`stop` is called.
 
+        A ``KeyboardInterrupt`` raised inside a step (a kernel interrupt) or a cancel of the
+        task stops the session the same way as :meth:`stop` (orders cancelled, state
+        STOPPED, the interrupt recorded in ``stats.errors``); a cancel is raised again.
+
         Raises
         ------
         Exception
@@ -312,10 +342,21 @@ class Session:
             await self._wind_down(f"failure: {self.error}", self.error)
             self.state = SessionState.FAILED
             raise
+        except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+            # a kernel interrupt that landed in a step, or the task cancelled: a stop
+            self.stats.errors.append(f"interrupted ({type(exc).__name__}): stopped")
+            await self._wind_down("interrupted", "")
+            self.state = SessionState.STOPPED
+            if isinstance(exc, asyncio.CancelledError):
+                raise
         finally:
             reader.cancel()
             if relay is not None:
                 relay.cancel()
+            closer = getattr(self.source, "stop", None)  # live feeds: close the sockets
+            if closer is not None and inspect.iscoroutinefunction(closer):
+                with contextlib.suppress(Exception):
+                    await closer()
 
     async def _read(self, queue: asyncio.Queue) -> None:
         """Move the source's events into ``queue``; an end or an error goes last."""

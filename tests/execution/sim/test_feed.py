@@ -161,8 +161,8 @@ def test_on_recorded_data_every_print_reaches_the_queue_before_the_diff_that_sho
     # Each traded lot advances the queue once only if its print acts before the diff
     # that already removed it from the level. Counted on the bundled USD-M sample: in
     # receive order 46 of 5,213 prints (2,703 lots) come after their diff; at the venue
-    # 7 (1,152 lots) still do: their diff's event time E is earlier than the print's E
-    # although its transaction time T is not, and our events keep only E.
+    # 7 (1,152 lots) still do: events keep Binance's event time E, and these prints' E is
+    # later than their diff's although their trade time T is not.
     path = next(p for p in sample_paths() if "usdm" in str(p))
     showing = _raw_showing_diffs(path)
     key = ("binance-usdm", "BTCUSDT")

@@ -1,15 +1,16 @@
 """Live feeds against the local exchange: native versus ccxt.pro, many books, resync time.
 
-Each figure streams recorded Binance data from the local exchange (in this process, on
-127.0.0.1, real sockets) as fast as the client reads it, and is a ratio measured
+Each figure streams recorded Binance data from the local exchange (on 127.0.0.1, real
+sockets) as fast as the client reads it, and is a ratio measured
 interleaved (:mod:`interleave`: five pairs at least, median of the per-pair ratios):
 
 * ``native_feed_vs_ccxt_pro``: diffs per second into our book, native feed against
   ccxt.pro's ``watch_order_book`` on the same stream (the peer library: without ccxt
-  the script stops with exit status 2);
-* ``live_books_vs_offline_replay``: book levels per second of four books (spot and USD-M,
-  BTC and ETH) through two native feeds, against the same files' levels applied offline
-  in this process (parse + :class:`BookSync`);
+  the script stops with exit status 2), the exchange in its own process serving the
+  depth channel alone, so that it never holds the client back;
+* ``live_books_vs_offline_replay``: book levels per second of six books (spot, USD-M and
+  COIN-M, BTC and ETH) through three native feeds, against the same files' levels applied
+  offline in this process (parse + :class:`BookSync`);
 * ``resync_vs_first_sync``: the time a feed takes to be in sync again after its sockets
   are dropped, against the time the same fresh feed took to sync the first time.
 """
@@ -17,8 +18,14 @@ interleaved (:mod:`interleave`: five pairs at least, median of the per-pair rati
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 
+import aiohttp
 from common import shared_files
 from interleave import QUICK, Figure, info, interleave, report_pairs, require
 
@@ -40,7 +47,12 @@ FIGURES = {
                      "<=", 8.0),
 }
 BOOK_FILES = ("spot/btcusdt_20240808.gz", "spot/ethusdt_20240808.gz",
-              "usdm/btcusdt_20240808.gz", "usdm/ethusdt_20240808.gz")
+              "usdm/btcusdt_20240808.gz", "usdm/ethusdt_20240808.gz",
+              "cm/btcusd_perp_20240808.gz", "cm/ethusd_perp_20240808.gz")
+USDM_FILE = ("usdm/btcusdt_20240808.gz",)
+#: The books streamed at once: three venues, two symbols each.
+BOOK_FEEDS = {"binance-spot": ["BTCUSDT", "ETHUSDT"], "binance-usdm": ["BTCUSDT", "ETHUSDT"],
+              "binance-coinm": ["BTCUSD_PERP", "ETHUSD_PERP"]}
 
 
 async def _quiet(count, quiet_s=0.5, timeout_s=120.0):
@@ -54,74 +66,104 @@ async def _quiet(count, quiet_s=0.5, timeout_s=120.0):
         await asyncio.sleep(0.02)
 
 
-async def _native_run(recording: Recording) -> tuple[int, float]:
-    """Diffs applied to our book per second, native feed, USD-M BTCUSDT."""
-    async with LocalExchange(recording, speed=None, paused=True) as ex:
-        feed = BinanceFeed("binance-usdm", ["BTCUSDT"], trades=False, book_ticker=False,
-                           api=venue_api("binance-usdm", ex.urls.rest), stale_after_s=600)
-        last = [0.0]
-
-        def emit(event):
-            last[0] = time.perf_counter()
-
-        task = asyncio.create_task(feed.run(emit))
-        while not feed._subscribed:
-            await asyncio.sleep(0.01)
-        started = time.perf_counter()
-        ex.replay.resume()
-        sync = feed.syncs["BTCUSDT"]
-        await _quiet(lambda: sync.stats.deltas_applied + sync.stats.deltas_stale)
-        task.cancel()
-        return sync.stats.deltas_applied + sync.stats.deltas_stale, last[0] - started
+@contextlib.contextmanager
+def served(paths) -> Iterator[str]:
+    """A local exchange in its own process (``workbench exchange serve``), paused, serving
+    the depth channel of ``paths`` parsed before it listens: the client under test has a
+    core of its own and the server does no parsing while it streams. Yields its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "exchange", "serve", "--port", "0",
+         "--speed", "0", "--paused", "--channels", "depth", "--data", *map(str, paths)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the local exchange did not start: {url!r}")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
 
 
-async def _ccxt_run(recording: Recording) -> tuple[int, float]:
+async def _resume(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/_control/replay", json={"action": "resume"}) as r:
+            r.raise_for_status()
+
+
+async def _native_run(url: str) -> tuple[int, float]:
+    """Diffs applied to our book and the seconds they took, native feed, USD-M BTCUSDT."""
+    feed = BinanceFeed("binance-usdm", ["BTCUSDT"], trades=False, book_ticker=False,
+                       api=venue_api("binance-usdm", url), stale_after_s=600)
+    last = [0.0]
+
+    def emit(event):
+        last[0] = time.perf_counter()
+
+    task = asyncio.create_task(feed.run(emit))
+    while not feed._subscribed:
+        await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    await _resume(url)
+    sync = feed.syncs["BTCUSDT"]
+    await _quiet(lambda: sync.stats.deltas_applied + sync.stats.deltas_stale)
+    task.cancel()
+    return sync.stats.deltas_applied + sync.stats.deltas_stale, last[0] - started
+
+
+async def _ccxt_run(url: str, diffs: int) -> tuple[int, float]:
     """The same stream through ccxt.pro's watch_order_book into our book."""
-    async with LocalExchange(recording, speed=None, paused=True) as ex:
-        exchange = point_ccxt(make_exchange("binanceusdm", config={"enableRateLimit": False}),
-                              ex.urls.rest)
-        feed = CcxtFeed(exchange, ["BTC/USDT:USDT"], trades=False, stale_after_s=600)
-        await feed.prepare()
-        sync = BookSync(BINANCE_FUTURES, "binance-usdm", "BTCUSDT")
-        last = [0.0]
+    exchange = point_ccxt(make_exchange("binanceusdm", config={"enableRateLimit": False}),
+                          url)
+    feed = CcxtFeed(exchange, ["BTC/USDT:USDT"], trades=False, stale_after_s=600)
+    await feed.prepare()
+    sync = BookSync(BINANCE_FUTURES, "binance-usdm", "BTCUSDT")
+    last = [0.0]
 
-        def emit(event):
-            last[0] = time.perf_counter()
-            if type(event) is BookDelta:
-                sync.on_delta(event)
-            elif type(event) is BookSnapshot:
-                sync.on_snapshot(event)
+    def emit(event):
+        last[0] = time.perf_counter()
+        if type(event) is BookDelta:
+            sync.on_delta(event)
+        elif type(event) is BookSnapshot:
+            sync.on_snapshot(event)
 
-        task = asyncio.create_task(feed.run(emit))
-        await asyncio.sleep(0.3)
-        started = time.perf_counter()
-        ex.replay.resume()
-        await _quiet(lambda: exchange.orderbooks.get("BTC/USDT:USDT", {}).get("nonce") or 0)
-        task.cancel()
-        return sum(1 for m in recording.messages()
-                   if m.venue == "binance-usdm" and m.channel.value == "depth"), \
-            last[0] - started
+    task = asyncio.create_task(feed.run(emit))
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    await _resume(url)
+    await _quiet(lambda: exchange.orderbooks.get("BTC/USDT:USDT", {}).get("nonce") or 0)
+    task.cancel()
+    await exchange.close()
+    return diffs, last[0] - started
 
 
 def native_vs_ccxt() -> None:
-    usdm = [p for p in sample_paths() if p.parent.name == "usdm"]
-    recording = Recording(usdm, cache=True)
+    usdm = shared_files(USDM_FILE) or [p for p in sample_paths() if p.parent.name == "usdm"]
+    diffs = sum(1 for m in Recording(usdm, channels=["depth"]).messages()
+                if m.channel.value == "depth")
 
-    def cost(run) -> float:
-        n, seconds = asyncio.run(run(recording))
+    def native() -> float:
+        with served(usdm) as url:
+            n, seconds = asyncio.run(_native_run(url))
         return seconds / n
 
-    pairs = interleave(lambda: cost(_native_run), lambda: cost(_ccxt_run), warmup=False)
+    def ccxt_pro() -> float:
+        with served(usdm) as url:
+            n, seconds = asyncio.run(_ccxt_run(url, diffs))
+        return seconds / n
+
+    pairs = interleave(native, ccxt_pro, warmup=False)
     report_pairs(FIGURES["ccxt"], pairs, "us/diff", 1e6)
+    info("native_feed_diffs_per_s", 1 / min(pairs.ours), "diffs/s",
+         f"{diffs:,} USD-M diffs from an exchange in its own process")
 
 
 async def _books_run(recording: Recording) -> tuple[int, float]:
-    """Levels applied by two native feeds (four books) and the seconds they took."""
+    """Levels applied by three native feeds (six books) and the seconds they took."""
     async with LocalExchange(recording, speed=None, paused=True) as ex:
         clock = ReceiveClock()
-        feeds = [BinanceFeed(v, ["BTCUSDT", "ETHUSDT"], api=venue_api(v, ex.urls.rest),
-                             clock=clock, stale_after_s=600)
-                 for v in ("binance-spot", "binance-usdm")]
+        feeds = [BinanceFeed(v, symbols, api=venue_api(v, ex.urls.rest), clock=clock,
+                             stale_after_s=600) for v, symbols in BOOK_FEEDS.items()]
         group = BinanceFeeds(feeds)
         levels = [0]
         last = [0.0]

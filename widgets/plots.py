@@ -304,7 +304,7 @@ class Charts:
         self.signals.widget.layout = w.Layout(flex="1 1 0", min_width="0")
         self.widget = w.VBox([top, bottom], layout=w.Layout(width="100%"))
         self.widget.add_class("wb-charts")
-        pump.listen(self.update)
+        pump.listen(self.update, first=True)
 
     def update(self, view: View) -> None:
         """Feed every chart one view."""

@@ -85,10 +85,14 @@ class Pump:
         self._seed_from_recorder()
 
     # -- listeners -----------------------------------------------------------------------
-    def listen(self, callback: Callable[[View], None]) -> None:
+    def listen(self, callback: Callable[[View], None], first: bool = False) -> None:
         """Call ``callback(view)`` at every refresh (and once now, if a view exists);
-        start refreshing on the running loop if there is one."""
-        self._listeners.append(callback)
+        start refreshing on the running loop if there is one. ``first`` puts it before
+        the others (the charts: their messages leave first)."""
+        if first:
+            self._listeners.insert(0, callback)
+        else:
+            self._listeners.append(callback)
         if self.last is not None:
             callback(self.last)
         self.ensure_running()

@@ -170,3 +170,20 @@ def test_inventory_and_equity_on_the_grid(report):
     # The last grid point is marked at the final marks: the exact total, in float.
     assert report.equity.iloc[-1] == pytest.approx(float(report.attribution(True)["total"]),
                                                    rel=1e-12)
+
+
+def test_funding_is_added_exactly_and_converted_at_the_mark_on_inverse(journal):
+    import pandas as pd
+
+    funding = pd.DataFrame({"ts_ns": [10 * S, 20 * S, 30 * S], "venue": [LIN[0], LIN[0], INV[0]],
+                            "symbol": [LIN[1], LIN[1], INV[1]],
+                            "amount": [0.25, -0.125, 2.0 ** -20]})
+    instruments = [binance_instrument(*LIN), binance_instrument(*INV)]
+    plain = workbench.post_trade(journal, _tape(), quote=LIN, instruments=instruments)
+    funded = workbench.post_trade(journal, _tape(), quote=LIN, instruments=instruments,
+                                  funding=funding)
+    a, b = plain.attribution(exact=True), funded.attribution(exact=True)
+    expected = F(0.25) - F(0.125) + F(2.0 ** -20) * F("196.5")  # coin at the inverse mark
+    assert b["funding"] == expected
+    assert b["total"] == a["total"] + expected
+    assert (b.drop(["funding", "total"]) == a.drop(["funding", "total"])).all()

@@ -25,6 +25,7 @@ def plot_report(report, title: str = "post-trade"):
         If bokeh is not installed (it is imported here only).
     """
     from bokeh.layouts import column, row
+    from bokeh.palettes import Category10_10
     from bokeh.plotting import figure
 
     time = pd.to_datetime(report.equity.index.to_numpy(), unit="ns")
@@ -33,7 +34,7 @@ def plot_report(report, title: str = "post-trade"):
     equity.line(time, report.equity.to_numpy(), color="black")
     inventory = figure(x_axis_type="datetime", x_range=equity.x_range, height=160,
                        width=900, y_axis_label="inventory (lots)")
-    for col, color in zip(report.inventory.columns, ("steelblue", "darkorange", "seagreen")):
+    for col, color in zip(report.inventory.columns, Category10_10):
         inventory.step(time, report.inventory[col].to_numpy(), mode="after", color=color,
                        legend_label=col)
     inventory.legend.location = "top_left"

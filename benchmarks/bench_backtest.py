@@ -28,7 +28,7 @@ which reads the array in place), after a warm-up that compiles both. hftbacktest
 the ``bench`` extra: without it the script stops with exit status 2.
 
 Run: ``python benchmarks/bench_backtest.py [--rows N] [--seed S]`` (``BENCH_QUICK=1``:
-1,000,000 synthetic rows, the Python engine on the 2024-08-08 file only).
+1,000,000 synthetic rows).
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def python_engine(paths: list[Path], hbt: Peak) -> None:
 
 def recorded_events() -> tuple[np.ndarray, str, list[Path]]:
     """The USD-M BTCUSDT stream as an event array, where it came from, and its files."""
-    paths = [BINANCE / rel for rel in (RECORDED[-1:] if QUICK else RECORDED)]
+    paths = [BINANCE / rel for rel in RECORDED]
     if not all(p.exists() for p in paths):
         from workbench.data.sample import sample_paths
 

@@ -129,16 +129,17 @@ def book_lines(lines: list[bytes], source: str, venue: str | None, symbol: str,
     is_trade = [lines[i].startswith(trade_prefix, lines[i].find(b" ") + 1) for i in trades]
     careful[np.array(trades, dtype=np.int64)[np.array(is_trade, dtype=bool)]] = False
     messages = sum(is_trade)
+    append_id, append_line = top_id.append, top_line.append
     for i in np.flatnonzero(tags == ord("b")).tolist():
         line = lines[i]
         sp = line.find(b" ")
         if sp > 0 and line.startswith(top_prefix, sp + 1):
             u = line.find(b'"u":', sp) + 4
             end = line.find(b",", u)
-            if u > 3 and end > u and line[u:end].isdigit():
-                top_id.append(int(line[u:end]))
-                top_line.append(i)
-                careful[i] = False
+            if u > 3 and end > u and (digits := line[u:end]).isdigit():
+                append_id(int(digits))
+                append_line(i)
+    careful[np.array(top_line, dtype=np.int64)] = False
     messages += len(top_line)
     for index in np.flatnonzero(careful).tolist():
         line = lines[index]

@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
+from tests.engine.drive import run_in_session
 from workbench.core import Place, SimulatedClock, ValidationError
 from workbench.data.binance.feed import replay_streams
 from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
@@ -58,16 +59,7 @@ def test_paper_on_replay_gives_the_backtests_fills(events, result):
                           default_risk_limits(quoted, DEMO_MAKER), SYNC_RULES,
                           orders=DEMO_ORDERS)
     recorder = RunRecorder(quoted)
-    engine = Engine(config, recorder=recorder)
-    venue = SimExchange(INSTRUMENTS, {i.key: DEMO_FEES for i in INSTRUMENTS}, LATENCY,
-                        ConservativeQueue(), SYNC_RULES, seed=3)
-
-    async def source():
-        for event in events:
-            yield event
-
-    session = Session(engine, venue, source(), clock=SimulatedClock(), timer_interval_s=0.1)
-    asyncio.run(session.run())
+    run_in_session(Engine(config, recorder=recorder), events, INSTRUMENTS, LATENCY)
     assert recorder.fills_frame().equals(result.fills)
 
 

@@ -3,19 +3,19 @@ each strategy accounted apart (net of its own fees) and adding up to the portfol
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 import numpy as np
 import pytest
 
-from workbench.core import SimulatedClock, ValidationError
+from tests.engine.drive import run_in_session
+from workbench.core import ValidationError
 from workbench.data.binance.feed import replay_streams
 from workbench.data.binance.instruments import SYNC_RULES, binance_instrument
-from workbench.engine import Engine, EngineConfig, Session, backtest, default_risk_limits
+from workbench.engine import Engine, EngineConfig, backtest, default_risk_limits
 from workbench.engine.attribution import StrategyRecorder, strategy_of
 from workbench.engine.demo import DEMO_FEES, DEMO_ORDERS, DEMO_QUOTE
-from workbench.execution.sim import ConservativeQueue, ConstantLatency, SimExchange
+from workbench.execution.sim import ConservativeQueue, ConstantLatency
 from workbench.strategies import MakerParams, TakerParams
 
 N_EVENTS = 30_000
@@ -101,15 +101,7 @@ def test_paper_session_runs_both_strategies_as_the_backtest_does(events, runs):
                           orders=DEMO_ORDERS, strategy="both", taker=TAKER)
     recorder = StrategyRecorder(quoted)
     engine = Engine(config, recorder=recorder)
-    venue = SimExchange(INSTRUMENTS, {i.key: DEMO_FEES for i in INSTRUMENTS}, LATENCY,
-                        ConservativeQueue(), SYNC_RULES, seed=3)
-
-    async def source():
-        for event in events:
-            yield event
-
-    session = Session(engine, venue, source(), clock=SimulatedClock(), timer_interval_s=0.1)
-    asyncio.run(session.run())
+    run_in_session(engine, events, INSTRUMENTS, LATENCY)
     assert recorder.fills_frame().equals(runs["both"].fills)
     # The same orders for the same reasons; the backtest may place a few more in its last
     # moments, which a session that ends pulls instead.

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
-papermill = pytest.importorskip("papermill")
+from tests.notebooks.run import execute, has_parameters_cell, printed_json
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "backtest_quickstart.ipynb"
 PARAMS = {"max_events": 15_000, "gamma": 0.1, "levels": 1, "seed": 11}
@@ -17,21 +16,11 @@ PARAMS = {"max_events": 15_000, "gamma": 0.1, "levels": 1, "seed": 11}
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nb") / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=PARAMS,
-                               kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
-
-
-def _summary(nb) -> dict:
-    cell = next(c for c in nb.cells if "summary" in c.metadata.get("tags", []))
-    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    return json.loads(text.strip().splitlines()[-1])
+    return execute(NOTEBOOK, tmp_path_factory.mktemp("nb") / "out.ipynb", PARAMS)
 
 
 def test_notebook_has_a_tagged_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert has_parameters_cell(NOTEBOOK)
 
 
 def test_recorded_summary_equals_the_python_api(executed):
@@ -58,7 +47,7 @@ def test_recorded_summary_equals_the_python_api(executed):
                       instruments=[binance_instrument(*k) for k in group_streams(files)],
                       fees=DEMO_FEES, latency=ConstantLatency(5_000_000, 5_000_000),
                       queue=ConservativeQueue(), orders=DEMO_ORDERS, seed=11)
-    recorded = _summary(executed)
+    recorded = printed_json(executed)
     direct = result.summary()
     assert recorded["events"] == 15_000
     for key in ("orders_placed", "cancels", "fills", "volume_quote", "fees_quote",

@@ -3,17 +3,15 @@ parameter file; bad parameters are refused before a kernel starts."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.notebooks.run import execute, printed_json
 from workbench import calibrate, read_params_file
 from workbench.core import ValidationError
 from workbench.jobs import check_parameters, notebook_parameters, run_notebook
-
-papermill = pytest.importorskip("papermill")
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "daily_calibration.ipynb"
@@ -28,20 +26,12 @@ def executed(tmp_path_factory):
     (item,) = load_recipe(REPO / "recipes" / "daily_calibration.yaml").items()
     params = {**item.parameters, "output_path": str(root / "btc.yaml")}
     assert params["gamma_method"] == "limit" and params["sweep_points"] == 5
-    papermill.execute_notebook(str(NOTEBOOK), str(root / "out.ipynb"), parameters=params,
-                               kernel_name="python3", progress_bar=False)
-    return nbformat.read(root / "out.ipynb", as_version=4), root / "btc.yaml"
-
-
-def _summary(nb) -> dict:
-    cell = next(c for c in nb.cells if "summary" in c.metadata.get("tags", []))
-    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    return json.loads(text.strip().splitlines()[-1])
+    return execute(NOTEBOOK, root / "out.ipynb", params), root / "btc.yaml"
 
 
 def test_recorded_results_equal_the_python_api(executed):
     nb, path = executed
-    recorded = _summary(nb)
+    recorded = printed_json(nb)
     direct = calibrate("binance-usdm", "BTCUSDT", "2024-08-08", gamma_method="limit",
                        sweep_gammas=5)
     assert recorded["params"] == pytest.approx(direct.params, rel=1e-12)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-papermill = pytest.importorskip("papermill")
+from tests.notebooks.run import execute
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "live_session.ipynb"
 EVENTS = 25_000
@@ -23,10 +23,7 @@ PARAMS = {"max_events": EVENTS, "speed": None, "run_seconds": 30}
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nb") / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=PARAMS,
-                               kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
+    return execute(NOTEBOOK, tmp_path_factory.mktemp("nb") / "out.ipynb", PARAMS)
 
 
 def test_notebook_is_a_thin_client_with_a_parameters_cell():

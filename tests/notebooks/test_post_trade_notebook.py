@@ -3,34 +3,23 @@ the demo first) and records the report the Python API gives for the demo's journ
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
-papermill = pytest.importorskip("papermill")
+from tests.notebooks.run import execute, has_parameters_cell, printed_json
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "post_trade.ipynb"
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nb") / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"grid_s": 2.0},
-                               kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
-
-
-def _summary(nb) -> dict:
-    cell = next(c for c in nb.cells if "summary" in c.metadata.get("tags", []))
-    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    return json.loads(text.strip().splitlines()[-1])
+    return execute(NOTEBOOK, tmp_path_factory.mktemp("nb") / "out.ipynb", {"grid_s": 2.0})
 
 
 def test_notebook_has_a_tagged_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert has_parameters_cell(NOTEBOOK)
 
 
 def test_recorded_summary_is_the_report_of_the_demo_journal_it_wrote(executed):
@@ -45,7 +34,7 @@ def test_recorded_summary_is_the_report_of_the_demo_journal_it_wrote(executed):
     journal = Path(text.split()[1].rstrip(":"))
     assert journal.name == "journal.sqlite" and journal.exists()
     direct = workbench.post_trade(journal, sample_paths(), grid_s=2.0).summary()
-    recorded = _summary(executed)
+    recorded = printed_json(executed)
     assert recorded["fills"] == direct["fills"] > 100
     for key in ("total_pnl_quote", "spread_capture_quote", "inventory_quote", "fees_quote",
                 "markout_fair_1s_bps", "markout_mid_60s_bps", "order_to_trade",

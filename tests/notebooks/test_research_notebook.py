@@ -5,13 +5,11 @@ check of the chosen point and (with ../shared) the hedging study."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-papermill = pytest.importorskip("papermill")
+from tests.notebooks.run import execute, has_parameters_cell, printed_json
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "research.ipynb"
 CHAINS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "deribit-options"
@@ -22,22 +20,12 @@ PARAMS = {"gammas": [1e-6, 1e-2], "ks": [0.3, 2.0], "horizons_s": [1.0, 5.0],
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nb") / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=PARAMS,
-                               kernel_name="python3", progress_bar=False,
-                               cwd=str(NOTEBOOK.parent))
-    return nbformat.read(out, as_version=4)
-
-
-def _recorded(nb, tag):
-    cell = next(c for c in nb.cells if tag in c.metadata.get("tags", []))
-    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    return json.loads(text.strip().splitlines()[-1])
+    return execute(NOTEBOOK, tmp_path_factory.mktemp("nb") / "out.ipynb", PARAMS,
+                   cwd=NOTEBOOK.parent)
 
 
 def test_notebook_has_a_tagged_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert has_parameters_cell(NOTEBOOK)
 
 
 def test_the_sweep_and_the_engine_check_are_the_apis(executed):
@@ -54,7 +42,7 @@ def test_the_sweep_and_the_engine_check_are_the_apis(executed):
     direct = sweep(event_array(table, local_offset_ns=0, exchange_clock="local"),
                    binance_instrument(*key), base, {"gamma": PARAMS["gammas"],
                                                     "k_per_price": PARAMS["ks"]})
-    recorded = _recorded(executed, "sweep")
+    recorded = printed_json(executed, "sweep")
     assert len(recorded) == 4
     for row, (_, d) in zip(recorded, direct.iterrows()):
         assert (row["gamma"], row["k_per_price"], row["n_fills"]) == (
@@ -63,7 +51,7 @@ def test_the_sweep_and_the_engine_check_are_the_apis(executed):
     best = direct.loc[direct["pnl"].idxmax()]
     check = engine_check(table, dataclasses.replace(base, gamma=best["gamma"],
                                                     k_per_price=best["k_per_price"]))
-    rec = _recorded(executed, "check")
+    rec = printed_json(executed, "check")
     assert rec["fills_equal"] is True and check.fills_equal
     assert rec["engine_pnl"] == pytest.approx(float(check.figures.loc["pnl", "engine"]),
                                               rel=1e-12)
@@ -84,7 +72,7 @@ def test_the_predictive_table_is_the_apis(executed):
     frame = signals_frame(arrays, stack, depth_records(replay_streams(files), arrays.streams))
     direct = predictive_power(frame[frame["fair_mid_ok"]], ["book_imbalance", "ofi"],
                               PARAMS["horizons_s"], 1.0)
-    recorded = {(r["signal"], r["horizon_s"]): r for r in _recorded(executed, "predictive")}
+    recorded = {(r["signal"], r["horizon_s"]): r for r in printed_json(executed, "predictive")}
     for _, d in direct.iterrows():
         assert recorded[(d["signal"], d["horizon_s"])]["ic_spearman"] == pytest.approx(
             d["ic_spearman"], rel=1e-12)
@@ -98,7 +86,7 @@ def test_the_hedging_study_is_recorded_where_the_chains_are(executed):
 
     chain = load_deribit_chain(CHAINS / "deribit_btc_options_2020-05-14.csv.gz")
     study = hedge_study(chain, HedgeStudyParams(n_paths=200, seed=5))
-    recorded = _recorded(executed, "hedging")
+    recorded = printed_json(executed, "hedging")
     for name, sd in study.summary()["sd_usd"].items():
         assert recorded[name] == pytest.approx(sd, rel=1e-12)
     assert recorded["perp"] < 0.01 * recorded["unhedged"]

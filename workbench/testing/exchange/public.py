@@ -47,7 +47,7 @@ def depth_body(spec: MarketSpec, snap: DepthSnapshot, server_ms: int) -> dict:
         body["T"] = snap.exch_ts_ns // _MS
     if spec.api == "coinm":
         body["symbol"] = inst.symbol
-        body["pair"] = inst.symbol.split("_")[0]
+        body["pair"] = spec.pair
     body["bids"] = format_levels(inst, snap.bid_ticks, snap.bid_lots)
     body["asks"] = format_levels(inst, snap.ask_ticks, snap.ask_lots)
     return body
@@ -133,7 +133,7 @@ class PublicApi:
         if api in FUTURES_APIS:
             body["time"] = self.ex.server_time_ms()
         if api == "coinm":  # COIN-M answers a list, with the pair, even for one symbol
-            body["pair"] = inst.symbol.split("_")[0]
+            body["pair"] = spec.pair
             return json_response([body])
         return json_response(body)
 

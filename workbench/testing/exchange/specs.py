@@ -62,6 +62,11 @@ class MarketSpec:
         return API_OF_VENUE[self.instrument.venue]
 
     @property
+    def pair(self) -> str:
+        """The underlying pair (``BTCUSD`` of COIN-M's ``BTCUSD_PERP``; else the symbol)."""
+        return self.instrument.symbol.split("_")[0]
+
+    @property
     def step_lots(self) -> int:
         """The order step in lots of the instrument."""
         return int(self.step_size / self.instrument.lot_size)
@@ -105,52 +110,51 @@ def _spot_symbol(spec: MarketSpec) -> dict:
     }
 
 
+def _futures_filters(spec: MarketSpec, max_price: str, max_qty: str,
+                     market_max_qty: str) -> list[dict]:
+    """Order filters of a futures contract (USD-M adds its minimum notional)."""
+    inst = spec.instrument
+    return [
+        {"filterType": "PRICE_FILTER", "minPrice": str(inst.tick_size),
+         "maxPrice": max_price, "tickSize": str(inst.tick_size)},
+        {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": max_qty,
+         "stepSize": str(spec.step_size)},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty),
+         "maxQty": market_max_qty, "stepSize": str(spec.step_size)},
+        {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+    ]
+
+
+_FUTURES_ORDERS = {"orderTypes": ["LIMIT", "MARKET"],
+                   "timeInForce": ["GTC", "IOC", "FOK", "GTX"]}
+
+
 def _usdm_symbol(spec: MarketSpec) -> dict:
     inst = spec.instrument
+    filters = _futures_filters(spec, "4529764", "1000", "120")
+    filters.append({"filterType": "MIN_NOTIONAL", "notional": str(spec.min_notional)})
     return {
-        "symbol": inst.symbol, "pair": inst.symbol, "contractType": "PERPETUAL",
+        "symbol": inst.symbol, "pair": spec.pair, "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
         "baseAsset": inst.base, "quoteAsset": inst.quote, "marginAsset": inst.quote,
         "pricePrecision": _decimals(inst.tick_size),
         "quantityPrecision": _decimals(spec.step_size),
         "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN",
-        "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": str(inst.tick_size),
-             "maxPrice": "4529764", "tickSize": str(inst.tick_size)},
-            {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "1000",
-             "stepSize": str(spec.step_size)},
-            {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "120",
-             "stepSize": str(spec.step_size)},
-            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-            {"filterType": "MIN_NOTIONAL", "notional": str(spec.min_notional)},
-        ],
-        "orderTypes": ["LIMIT", "MARKET"],
-        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+        "filters": filters, **_FUTURES_ORDERS,
     }
 
 
 def _coinm_symbol(spec: MarketSpec) -> dict:
     inst = spec.instrument
-    pair = inst.symbol.split("_")[0]
     return {
-        "symbol": inst.symbol, "pair": pair, "contractType": "PERPETUAL",
+        "symbol": inst.symbol, "pair": spec.pair, "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000, "onboardDate": 1597042800000,
         "contractStatus": "TRADING", "contractSize": int(inst.contract_value),
         "baseAsset": inst.base, "quoteAsset": inst.quote, "marginAsset": inst.base,
         "pricePrecision": _decimals(inst.tick_size), "quantityPrecision": 0,
         "baseAssetPrecision": 8, "quotePrecision": 8, "equalQtyPrecision": 4,
         "underlyingType": "COIN",
-        "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": str(inst.tick_size),
-             "maxPrice": "4520958", "tickSize": str(inst.tick_size)},
-            {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "1000000",
-             "stepSize": str(spec.step_size)},
-            {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": "60000",
-             "stepSize": str(spec.step_size)},
-            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-        ],
-        "orderTypes": ["LIMIT", "MARKET"],
-        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+        "filters": _futures_filters(spec, "4520958", "1000000", "60000"), **_FUTURES_ORDERS,
     }
 
 

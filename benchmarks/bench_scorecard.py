@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 import time
 
-from common import BINANCE
+from common import BINANCE, book_sync_pass
 from interleave import QUICK, Figure, info, interleave, report_pairs, wall
 
 FILES = ("spot/btcusdt_20240808.gz", "spot/btcusdt_20240809.gz", "usdm/btcusdt_20240808.gz",
@@ -36,23 +36,6 @@ FIGURES = {
     "scorecard": Figure("scorecard_vs_data_load", "loading the same recorded days into "
                         "event arrays", "<=", 4.0),
 }
-
-
-def _book_pass(events, streams) -> float:
-    from workbench.book.sync import BookSync
-    from workbench.core.events import BookDelta, BookSnapshot
-    from workbench.data.binance.instruments import SYNC_RULES
-
-    syncs = {k: BookSync(SYNC_RULES[k[0]], *k) for k in streams.keys}
-    clock = time.perf_counter_ns
-    t0 = clock()
-    for e in events:
-        kind = type(e)
-        if kind is BookDelta:
-            syncs[(e.venue, e.symbol)].on_delta(e)
-        elif kind is BookSnapshot:
-            syncs[(e.venue, e.symbol)].on_snapshot(e)
-    return (clock() - t0) / len(events)
 
 
 def _stack_pass(events, streams) -> float:
@@ -80,7 +63,8 @@ def main() -> None:
     events = list(feed.events())[:N_EVENTS]
     streams = StreamSet.of(sorted({(e.venue, e.symbol) for e in events}))
     _stack_pass(events[:5_000], streams)  # warm-up
-    pairs = interleave(lambda: _stack_pass(events, streams), lambda: _book_pass(events, streams),
+    pairs = interleave(lambda: _stack_pass(events, streams),
+                       lambda: book_sync_pass(events) * 1e9 / len(events),
                        pairs=PAIRS, warmup=False)
     report_pairs(FIGURES["stack"], pairs, "ns/event")
     if "--stack-only" in sys.argv or QUICK:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import time
 
+from common import book_sync_pass
 from interleave import Figure, info, interleave, report_pairs
 
-from workbench.book import BookSync
 from workbench.core import Accepted, Cancel, Place, Side, TimeInForce
-from workbench.core.events import BookDelta, BookSnapshot
 from workbench.data.binance.feed import read_raw_feed
 from workbench.data.binance.instruments import SYNC_RULES, USDM, binance_instrument
 from workbench.data.sample import sample_paths
@@ -116,26 +115,13 @@ def bench_replay(events) -> float:
     return time.perf_counter() - t0
 
 
-def bare_replay(events) -> float:
-    """Seconds to apply ``events`` to bare books."""
-    syncs = {k: BookSync(SYNC_RULES[k[0]], *k) for k in {(e.venue, e.symbol) for e in events}}
-    t0 = time.perf_counter()
-    for event in events:
-        kind = type(event)
-        if kind is BookDelta:
-            syncs[(event.venue, event.symbol)].on_delta(event)
-        elif kind is BookSnapshot:
-            syncs[(event.venue, event.symbol)].on_snapshot(event)
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     """Run every benchmark and print one BENCH line each."""
     events = list(read_raw_feed(sample_paths(), workers=1).events())
     pairs = interleave(lambda: bench_place_ack(events), bare_place_ack)
     report_pairs(FIGURES["ack"], pairs, "us", 1e6)
     info("sim_place_ack_us", min(pairs.ours) * 1e6, "us")
-    pairs = interleave(lambda: bench_replay(events), lambda: bare_replay(events))
+    pairs = interleave(lambda: bench_replay(events), lambda: book_sync_pass(events))
     report_pairs(FIGURES["replay"], pairs)
     info("sim_replay_events_per_s", len(events) / min(pairs.ours), "events/s")
 

@@ -209,10 +209,7 @@ def replay_events(data: str | Path | Sequence[str | Path] | None = None,
         Every stream's instrument.
     """
     files = _files(data)
-    events = replay_streams(files)
-    if max_events is not None:
-        events = itertools.islice(events, max_events)
-    return events, [binance_instrument(*key) for key in group_streams(files)]
+    return _events(files, max_events), list(_instruments(files))
 
 
 def session_summary(session: Session) -> dict[str, Any]:
@@ -237,7 +234,7 @@ def session_summary(session: Session) -> dict[str, Any]:
     return out
 
 
-def _limits(quoted: Instrument, maker: MakerParams, others: Sequence[Instrument],
+def _limits(quoted: Instrument, maker: MakerParams,
             risk: RiskLimits | Mapping[str, float] | None) -> RiskLimits:
     if isinstance(risk, RiskLimits):
         return risk
@@ -278,16 +275,25 @@ def _files(data: str | Path | Sequence[str | Path] | None) -> list[Path]:
     return files
 
 
+def _events(files: list[Path], max_events: int | None) -> Iterator[MarketEvent]:
+    events = replay_streams(files)
+    return events if max_events is None else itertools.islice(events, max_events)
+
+
+def _instruments(files: list[Path]) -> tuple[Instrument, ...]:
+    return tuple(binance_instrument(*key) for key in group_streams(files))
+
+
 def _replay(data, venue: str, symbol: str, maker: MakerParams, risk, speed: float,
             max_events: int | None, seed: int, journal_path, params) -> Session:
     files = _files(data)
-    instruments = tuple(binance_instrument(*key) for key in group_streams(files))
+    instruments = _instruments(files)
     quote = (venue, symbol)
     quoted = next((i for i in instruments if i.key == quote), None)
     if quoted is None:
         raise ValidationError(f"{quote} is not among the data's streams "
                               f"{[i.key for i in instruments]}")
-    limits = _limits(quoted, maker, instruments, risk)
+    limits = _limits(quoted, maker, risk)
     config = EngineConfig(instruments, quote, maker, limits, SYNC_RULES, StackParams(),
                           DEMO_ORDERS)
     recorder = StrategyRecorder(quoted, instruments=instruments)
@@ -296,14 +302,12 @@ def _replay(data, venue: str, symbol: str, maker: MakerParams, risk, speed: floa
     venue_sim = SimExchange(instruments, {i.key: DEMO_FEES for i in instruments},
                             ConstantLatency(5_000_000, 5_000_000), ConservativeQueue(),
                             SYNC_RULES, seed, books=engine.syncs)
-    events = replay_streams(files)
-    if max_events is not None:
-        events = itertools.islice(events, max_events)
     spec = SessionSpec("replay", quote, instruments, maker.model, maker,
                        ", ".join(p.name for p in files), "sim", None,
                        str(params) if params is not None else None, recorder)
-    return Session(engine, venue_sim, ReplaySource(events, speed), clock=SimulatedClock(),
-                   mode="replay", timer_interval_s=config.timer_interval_ns / 1e9, spec=spec)
+    return Session(engine, venue_sim, ReplaySource(_events(files, max_events), speed),
+                   clock=SimulatedClock(), mode="replay",
+                   timer_interval_s=config.timer_interval_ns / 1e9, spec=spec)
 
 
 def _paper(venue: str | None, symbol: str | None, also: Sequence[str], maker: MakerParams,
@@ -326,7 +330,7 @@ def _paper(venue: str | None, symbol: str | None, also: Sequence[str], maker: Ma
     feeds = [build.native_feed(v, [s], clock) for v, s in keys]
     instruments = [binance_instrument(f.venue, f.symbols[0]) for f in feeds]
     quoted = instruments[0]
-    limits = _limits(quoted, maker, instruments, risk)
+    limits = _limits(quoted, maker, risk)
     run = paper_session(LiveSource([build.group(feeds)], clock), instruments, quoted.key,
                         maker, fees={i.key: DEMO_FEES for i in instruments},
                         orders=DEMO_ORDERS, risk=limits, seed=seed,

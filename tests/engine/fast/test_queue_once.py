@@ -26,6 +26,7 @@ from workbench.engine.fast.exchange import exchange_command, exchange_message, n
 from workbench.engine.fast.tables import (
     CMD_PLACE,
     E_AHEAD,
+    N_EXCHANGE_COLUMNS,
     N_STATE,
     ORDER_CAPACITY,
     QUEUE_CAPACITY,
@@ -41,16 +42,19 @@ def _row(kind, exch, local, price=0, size=0, side=0, end=True):
     return (kind | (END_OF_MESSAGE if end else 0), exch, local, price, size, side)
 
 
-def _run(messages):
-    """Apply the exchange sequence; our bid is placed right after the snapshot."""
+def _run(messages, venue_ts_ns=None):
+    """Apply the exchange sequence; our bid is placed right after the snapshot.
+    ``venue_ts_ns``: the messages' own venue stamps when the exchange clock is not theirs."""
     snapshot = [_row(CLEAR, 100, 100, end=False), _row(SNAPSHOT, 100, 100, 1000, 10, 1, False),
                 _row(SNAPSHOT, 100, 100, 999, 5, 1, False),
                 _row(SNAPSHOT, 100, 100, 1001, 10, -1)]
-    events = order_rows(np.array(snapshot + messages, dtype=EVENT_DTYPE))
+    rows = np.array(snapshot + messages, dtype=EVENT_DTYPE)
+    venue = None if venue_ts_ns is None else [100] * len(snapshot) + venue_ts_ns
+    events = order_rows(rows, venue)
     ev = events["ev"].view(np.int64)
     books = np.zeros((4, N_TICKS), np.int64)
     bbo = np.zeros(2, np.int64) - 1
-    ex = np.zeros((ORDER_CAPACITY, 5), np.int64)
+    ex = np.zeros((ORDER_CAPACITY, N_EXCHANGE_COLUMNS), np.int64)
     cq = np.zeros((QUEUE_CAPACITY, 6), np.int64)
     rq = np.zeros((QUEUE_CAPACITY, 4), np.int64)
     fills_i, fills_f = np.zeros((16, 8), np.int64), np.zeros((16, 1))
@@ -80,3 +84,20 @@ def test_a_trade_and_its_diff_advance_the_queue_once(diff_local, trade_local):
 
 def test_a_print_no_diff_shows_advances_the_queue_by_its_size():
     assert _run([_row(TRADE, 200, 230, 1000, 3, -1)]) == (7, 0)
+
+
+def test_on_the_local_clock_a_print_after_the_diff_that_shows_it_counts_once():
+    # The exchange sees messages when we do: the diff (venue time 200) at 210, its
+    # print (venue time 200) at 220. The diff clamps ahead 10 -> 4; the print gives those
+    # 6 back and takes them again: ahead 4, no fill.
+    diff = _row(DEPTH, 210, 210, 1000, 4, 1)
+    trade = _row(TRADE, 220, 220, 1000, 6, -1)
+    assert _run([diff, trade], venue_ts_ns=[200, 200]) == (4, 0)
+
+
+def test_on_the_local_clock_a_print_later_than_the_diff_is_a_new_trade():
+    # The same print stamped 201 by the venue happened after the diff: it consumes the
+    # 4 left ahead and fills our lot.
+    diff = _row(DEPTH, 210, 210, 1000, 4, 1)
+    trade = _row(TRADE, 220, 220, 1000, 6, -1)
+    assert _run([diff, trade], venue_ts_ns=[200, 201])[1] == 1

@@ -156,11 +156,16 @@ def test_recorded_latency_removes_the_recorder_clock_offset(events, paths):
 
 
 def _local_minus_event_time(path) -> int:
-    """Smallest receive time minus the message's own event time ``E`` in one raw file."""
+    """Smallest receive time minus the message's venue time in one raw file: a trade's
+    trade time ``T``, any other message's event time ``E``."""
+    def venue_ms(body: str) -> int:
+        msg = json.loads(body)
+        data = msg.get("data", msg)
+        return data["T"] if data.get("e") == "trade" else data["E"]
+
     with gzip.open(path, "rt") as fh:
         rows = (ln.split(" ", 1) for ln in fh)
-        return min(int(ts) - json.loads(body).get("data", json.loads(body))["E"] * 10**6
-                   for ts, body in rows if '"E":' in body)
+        return min(int(ts) - venue_ms(body) * 10**6 for ts, body in rows if '"E":' in body)
 
 
 def test_offset_quantile_clips_faster_messages_to_zero(events):

@@ -198,7 +198,9 @@ def parse_lines(
                 elif typ == b"trade":
                     d = loads(body)["data"]
                     # m: the buyer was the maker, so the aggressor sold (no row on side +1).
-                    b.msgs.append((_TRADE, local_ts, d["E"] * _MS, d["t"], d["t"], -1,
+                    # Stamped with the trade time T: the event time E can be later than
+                    # that of the depth diff that already shows the trade.
+                    b.msgs.append((_TRADE, local_ts, d["T"] * _MS, d["t"], d["t"], -1,
                                    0 if d["m"] else 1, 1, lineno))
                     b.parts.append(f'{d["p"]},{d["q"]}'.encode())
                 elif typ.startswith(b"depth"):

@@ -8,8 +8,8 @@ field                     dtype   meaning
 ========================  ======  ==========================================================
 ``ev``                    uint64  kind in the low byte (:data:`DEPTH`, :data:`TRADE`,
                                   :data:`CLEAR`, :data:`SNAPSHOT`) or'ed with the flags
-                                  :data:`EXCH_EVENT`, :data:`LOCAL_EVENT` and
-                                  :data:`END_OF_MESSAGE`
+                                  :data:`EXCH_EVENT`, :data:`LOCAL_EVENT`,
+                                  :data:`END_OF_MESSAGE` and :data:`SHOWN`
 ``exch_ts_ns``            int64   exchange time of the message
 ``local_ts_ns``           int64   local receive time (clock-corrected, see below)
 ``price_ticks``           int64   level or trade price (0 on a clear row)
@@ -47,7 +47,13 @@ Conversion from an :class:`~workbench.data.table.EventTable` (:func:`event_array
   that the exchange sees each message when we do (a simulated exchange without a feed);
 * in the exchange sequence a trade print goes before depth diffs of the same exchange
   time: a diff received before the print may already show its volume, and the print
-  must reach our queue first (see :mod:`workbench.execution.sim.feed`).
+  must reach our queue first (see :mod:`workbench.execution.sim.feed`);
+* a trade row is flagged :data:`SHOWN` when a depth diff came before it in the exchange
+  sequence with a venue time (the message's own stamp, whatever the clock) not before
+  the print's: that diff may already show the trade, and the exchange then counts it
+  once in the queue as :meth:`~workbench.execution.sim.matcher.InstrumentMatcher.on_trade`
+  does. With ``exchange_clock="venue"`` this is rare (1 print in several thousand or none
+  on the bundled sample); with ``"local"`` it is every print received after such a diff.
 
 :func:`to_hftbacktest` turns the same rows into hftbacktest's ``event_dtype`` (prices and
 sizes in floats, side in the ``BUY_EVENT``/``SELL_EVENT`` bits, a clear row as one
@@ -65,7 +71,7 @@ import numpy as np
 
 from workbench.book.sync import SyncRule
 from workbench.core.errors import ValidationError
-from workbench.core.events import EventKind
+from workbench.core.events import TS_UNKNOWN, EventKind
 from workbench.data.binance.instruments import SYNC_RULES
 from workbench.data.table import EventTable
 from workbench.execution.sim.feed import FeedLatency
@@ -81,6 +87,9 @@ EXCH_EVENT = 1 << 31
 LOCAL_EVENT = 1 << 30
 #: The row is the last one of its message (in both sequences).
 END_OF_MESSAGE = 1 << 27
+#: A trade row after a depth diff of a venue time not before its own, in the exchange
+#: sequence: the diff may already show the trade.
+SHOWN = 1 << 26
 #: Mask of the kind code.
 KIND_MASK = 0xFF
 #: Choices of ``exchange_clock``.
@@ -157,10 +166,11 @@ def event_array(table: EventTable, rule: SyncRule | None = None,
         feed = dataclasses.replace(feed, local_offset_ns=int(local_offset_ns))
     order, stamp, clear, levels = _synced_messages(table, rule)
     rows = _rows(table, order, stamp, clear, levels)
-    exch, local = _clock(rows["exch_ts_ns"], rows["local_ts_ns"], _offset(table, feed))
+    stamped = rows["exch_ts_ns"].copy()
+    exch, local = _clock(stamped, rows["local_ts_ns"], _offset(table, feed))
     rows["exch_ts_ns"] = local if exchange_clock == "local" else feed.venue_ts_ns(exch, local)
     rows["local_ts_ns"] = local
-    return order_rows(rows)
+    return order_rows(rows, stamped)
 
 
 def _offset(table: EventTable, feed: FeedLatency) -> int:
@@ -293,26 +303,31 @@ def _clock(exch: np.ndarray, local: np.ndarray,
     return exch, local
 
 
-def order_rows(rows: np.ndarray) -> np.ndarray:
+def order_rows(rows: np.ndarray, venue_ts_ns: np.ndarray | None = None) -> np.ndarray:
     """Flag and order rows for the two processors (see the module docstring).
 
     ``rows`` is an :data:`EVENT_DTYPE` array in receive order (``END_OF_MESSAGE`` set,
-    the ``EXCH``/``LOCAL`` flags ignored). Rows are first put in ``local_ts_ns`` order
-    (stably, so messages stay whole); the exchange sequence is the stable order of
+    the ``EXCH``/``LOCAL``/``SHOWN`` flags ignored). Rows are first put in ``local_ts_ns``
+    order (stably, so messages stay whole); the exchange sequence is the stable order of
     ``exch_ts_ns`` with trades before the other rows of an equal time. The two are merged
     on that key (the local copy of a row counts at the latest key seen so far in the
     local sequence) and a row whose two copies meet is written once with both flags.
+    Trades are flagged :data:`SHOWN` from ``venue_ts_ns``, each row's own venue stamp
+    (``TS_UNKNOWN`` where it has none; ``exch_ts_ns`` when not given).
     """
-    base = rows["ev"] & ~np.uint64(EXCH_EVENT | LOCAL_EVENT)
+    base = rows["ev"] & ~np.uint64(EXCH_EVENT | LOCAL_EVENT | SHOWN)
+    venue = rows["exch_ts_ns"] if venue_ts_ns is None else np.asarray(venue_ts_ns, np.int64)
     rows = rows.copy()
     rows["ev"] = base
-    rows = rows[np.argsort(rows["local_ts_ns"], kind="stable")]
+    by_local = np.argsort(rows["local_ts_ns"], kind="stable")
+    rows, venue = rows[by_local], venue[by_local]
     n = len(rows)
     # Twice the time, plus one for rows other than trades: trades first at equal times.
     ex_key = 2 * rows["exch_ts_ns"] + ((rows["ev"] & np.uint64(KIND_MASK)) != TRADE)
     exch_order = np.argsort(ex_key, kind="stable")
     if np.array_equal(exch_order, np.arange(n)):
         rows["ev"] |= np.uint64(EXCH_EVENT | LOCAL_EVENT)
+        _flag_shown(rows, venue)
         return rows
     local_key = np.maximum.accumulate(ex_key)
     key = np.concatenate([ex_key[exch_order], local_key])
@@ -327,7 +342,20 @@ def order_rows(rows: np.ndarray) -> np.ndarray:
     out = rows[idx[~drop]]
     flag = np.where(pair, EXCH_EVENT | LOCAL_EVENT, np.where(src == 0, EXCH_EVENT, LOCAL_EVENT))
     out["ev"] |= flag[~drop].astype(np.uint64)
+    _flag_shown(out, venue[idx[~drop]])
     return out
+
+
+def _flag_shown(rows: np.ndarray, venue_ts_ns: np.ndarray) -> None:
+    """Set :data:`SHOWN` on the exchange's trade rows that follow, in its sequence, a
+    depth diff with a venue time not before their own."""
+    ev = rows["ev"]
+    kind = ev & np.uint64(KIND_MASK)
+    exch = (ev & np.uint64(EXCH_EVENT)) != 0
+    latest_diff = np.maximum.accumulate(np.where(exch & (kind == DEPTH), venue_ts_ns,
+                                                 TS_UNKNOWN))
+    shown = exch & (kind == TRADE) & (venue_ts_ns != TS_UNKNOWN) & (venue_ts_ns <= latest_diff)
+    rows["ev"] = ev | np.where(shown, np.uint64(SHOWN), np.uint64(0))
 
 
 def to_hftbacktest(events: np.ndarray, tick_size: float, lot_size: float) -> np.ndarray:

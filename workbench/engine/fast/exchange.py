@@ -13,6 +13,7 @@ from workbench.engine.fast.events import (
     END_OF_MESSAGE,
     EXCH_EVENT,
     KIND_MASK,
+    SHOWN,
     TRADE,
 )
 from workbench.engine.fast.params import (
@@ -25,9 +26,11 @@ from workbench.engine.fast.tables import (
     CMD_CANCEL,
     CMD_IOC,
     E_AHEAD,
+    E_CREDIT,
     E_ID,
     E_LEAVES,
     E_PRICE,
+    E_SEEN,
     E_SIDE,
     ERR_EXCHANGE_ORDERS,
     ERR_REPORTS,
@@ -114,9 +117,11 @@ def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, ioc: b
 
 
 @njit(cache=True)
-def _exch_trade(t: int, aggressor: int, price: int, volume: int, ex, fp, ip, tick_size,
-                lot_size, fills_i, fills_f, rq, st) -> None:
-    """A trade against our orders on the side it hit (see the module docstring)."""
+def _exch_trade(t: int, aggressor: int, price: int, volume: int, shown: bool, own, base, ex,
+                fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
+    """A trade against our orders on the side it hit (see the module docstring); ``own``
+    is that side's book, ``shown`` the row's :data:`SHOWN` flag."""
+    size = volume
     k = 0
     eaten = 0
     level = -1
@@ -130,6 +135,13 @@ def _exch_trade(t: int, aggressor: int, price: int, volume: int, ex, fp, ip, tic
         leaves = ex[k, E_LEAVES]
         qty = 0
         if p == price:
+            if shown:
+                if ex[k, E_CREDIT] < 0:  # joined after the diff that showed the trade
+                    k += 1
+                    continue
+                back = min(ex[k, E_CREDIT], size)
+                ex[k, E_AHEAD] += back
+                ex[k, E_CREDIT] -= back
             if p != level:
                 level, eaten = p, 0
             ahead = ex[k, E_AHEAD]
@@ -152,18 +164,32 @@ def _exch_trade(t: int, aggressor: int, price: int, volume: int, ex, fp, ip, tic
         else:
             ex[k, E_LEAVES] = leaves - qty
             k += 1
+    if shown:
+        visible = _at(own, price, base)
+        for k in range(st[S_EX_N]):
+            if ex[k, E_SIDE] == -aggressor and ex[k, E_PRICE] == price and \
+                    ex[k, E_AHEAD] > visible:
+                ex[k, E_AHEAD] = visible
 
 
 @njit(cache=True)
-def _exch_cross(t: int, side: int, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
-                tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
-    """Requeue one side of our orders, then fill those the opposite best reached."""
+def _exch_cross(t: int, side: int, diff: bool, bid, ask, taken_bid, taken_ask, bbo, base, ex,
+                fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
+    """Requeue one side of our orders, then fill those the opposite best reached; after a
+    ``diff`` an order whose level changed keeps how far the diff moved it up as its
+    credit, after a snapshot no order keeps any."""
     own = bid if side > 0 else ask
     for k in range(st[S_EX_N]):
         if ex[k, E_SIDE] == side:
             visible = _at(own, ex[k, E_PRICE], base)
-            if ex[k, E_AHEAD] > visible:
+            was = ex[k, E_AHEAD]
+            if was > visible:
                 ex[k, E_AHEAD] = visible
+            if not diff:
+                ex[k, E_CREDIT] = 0
+            elif visible != ex[k, E_SEEN]:
+                ex[k, E_CREDIT] = was - ex[k, E_AHEAD]
+            ex[k, E_SEEN] = visible
     best = bbo[1] if side > 0 else bbo[0]
     if best < 0:
         return
@@ -213,8 +239,9 @@ def exchange_message(i: int, ev, exch_ts, price, size, side, bid, ask, taken_bid
         if e & EXCH_EVENT:
             kind = e & KIND_MASK
             if kind == TRADE:
-                _exch_trade(t, side[i], price[i], size[i], ex, fp, ip, tick_size, lot_size,
-                            fills_i, fills_f, rq, st)
+                _exch_trade(t, side[i], price[i], size[i], (e & SHOWN) != 0,
+                            ask if side[i] > 0 else bid, base, ex, fp, ip, tick_size,
+                            lot_size, fills_i, fills_f, rq, st)
             elif kind == CLEAR:
                 saw_clear = True
                 for k in range(bid.size):
@@ -238,8 +265,8 @@ def exchange_message(i: int, ev, exch_ts, price, size, side, bid, ask, taken_bid
         st[S_SYNCED] = 1 if saw_level else 0
     if (saw_clear or saw_level) and st[S_SYNCED] and st[S_EX_N] > 0:
         for s in (1, -1):
-            _exch_cross(t, s, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
-                        tick_size, lot_size, fills_i, fills_f, rq, st)
+            _exch_cross(t, s, not saw_clear, bid, ask, taken_bid, taken_ask, bbo, base, ex,
+                        fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st)
     return i + 1
 
 
@@ -299,7 +326,7 @@ def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
             ex[slot, E_SIDE] == side and (ex[slot, E_PRICE] - p) * side >= 0)):
         slot += 1
     for k in range(n, slot, -1):
-        for c in range(5):
+        for c in range(ex.shape[1]):
             ex[k, c] = ex[k - 1, c]
     ex[slot, E_ID] = oid
     ex[slot, E_SIDE] = side
@@ -307,4 +334,6 @@ def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
     ex[slot, E_LEAVES] = qty
     visible = _at(bid if side > 0 else ask, p, base)
     ex[slot, E_AHEAD] = max(visible - _at(taken_bid if side > 0 else taken_ask, p, base), 0)
+    ex[slot, E_CREDIT] = -1
+    ex[slot, E_SEEN] = visible
     st[S_EX_N] = n + 1

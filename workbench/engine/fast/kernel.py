@@ -38,8 +38,13 @@ until a message with a clear only (a sequence gap).
   it (bids above the price) get ``ahead = 0`` and fill, best price first, with what is
   left of ``V``; then at the trade's price ``V`` first consumes the size ahead of our
   orders and what remains fills them. Volume used by one of our orders is not used again.
+  A trade flagged ``SHOWN`` (a diff of a venue time not before its own came first) first
+  gives each of our orders at its price its credit back, up to ``V``, skips the orders
+  that have no credit yet, and after it ``ahead`` is cut to the level's size.
 * After each book message with a synchronised book, for bids then asks: ``ahead`` is cut
-  to the level's size; if the opposite best reached our best price, our orders at prices
+  to the level's size; an order's *credit* becomes what a diff that changed its level cut
+  (-1 from its joining until a diff changes the level, 0 after a snapshot); if the
+  opposite best reached our best price, our orders at prices
   the opposite best reached get ``ahead = 0`` and fill, best first, from the opposite
   levels up to their price (each level's size minus what we took there). Liquidity we
   take is remembered per level until a message updates that level (a clear forgets all).
@@ -118,6 +123,7 @@ from workbench.engine.fast.params import (
     MAX_LEVELS,
 )
 from workbench.engine.fast.tables import (
+    N_EXCHANGE_COLUMNS,
     N_STATE,
     N_VALUES,
     NS_MAX,
@@ -155,7 +161,7 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
     books = np.zeros((6, n_ticks), np.int64)
     ex_bbo = np.zeros(2, np.int64) - 1
     lo_bbo = np.zeros(2, np.int64) - 1
-    ex = np.zeros((ORDER_CAPACITY, 5), np.int64)
+    ex = np.zeros((ORDER_CAPACITY, N_EXCHANGE_COLUMNS), np.int64)
     lo = np.zeros((ORDER_CAPACITY, 7), np.int64)
     cq = np.zeros((QUEUE_CAPACITY, 6), np.int64)
     rq = np.zeros((QUEUE_CAPACITY, 4), np.int64)

@@ -30,6 +30,7 @@ from workbench.engine.fast.events import (
     EXCH_EVENT,
     KIND_MASK,
     LOCAL_EVENT,
+    SHOWN,
     TRADE,
 )
 from workbench.engine.fast.params import FastParams
@@ -59,6 +60,8 @@ class _Resting:
     price: int
     leaves: int
     ahead: int
+    seen: int  # the level's size when last looked at
+    credit: int | None = None  # what the last diff changing the level moved us up
 
 
 @dataclass
@@ -98,14 +101,21 @@ class _Exchange:
         if o.leaves == 0:
             self.resting.remove(o)
 
-    def trade(self, t: int, aggressor: int, price: int, volume: int) -> None:
+    def trade(self, t: int, aggressor: int, price: int, volume: int, shown: bool) -> None:
         side = -aggressor
+        size = volume
         eaten = 0
         for o in self._ours(side):
             if (o.price - price) * side < 0:
                 break
             qty = 0
             if o.price == price:
+                if shown:
+                    if o.credit is None:  # joined after the diff that showed the trade
+                        continue
+                    back = min(o.credit, size)
+                    o.ahead += back
+                    o.credit -= back
                 if o.ahead > eaten and volume:
                     used = min(o.ahead - eaten, volume)
                     volume -= used
@@ -121,6 +131,11 @@ class _Exchange:
                 o.leaves -= qty
                 self.sim.fill(t, o.oid, side, o.price, qty, True)
                 self._done(o)
+        if shown:
+            visible = self.book.size_at(side > 0, price)
+            for o in self._ours(side):
+                if o.price == price:
+                    o.ahead = min(o.ahead, visible)
 
     def book_message(self, t: int, rows: list[int]) -> None:
         sim = self.sim
@@ -141,12 +156,18 @@ class _Exchange:
             self.synced = levels
         if self.synced and self.resting:
             for side in (1, -1):
-                self._requeue_and_cross(t, side)
+                self._requeue_and_cross(t, side, not cleared)
 
-    def _requeue_and_cross(self, t: int, side: int) -> None:
+    def _requeue_and_cross(self, t: int, side: int, diff: bool) -> None:
         ours = self._ours(side)
         for o in ours:
-            o.ahead = min(o.ahead, self.book.size_at(side > 0, o.price))
+            visible = self.book.size_at(side > 0, o.price)
+            was, o.ahead = o.ahead, min(o.ahead, visible)
+            if not diff:
+                o.credit = 0
+            elif visible != o.seen:
+                o.credit = was - o.ahead
+            o.seen = visible
         book = self.book
         best = book.best_ask_ticks if side > 0 else book.best_bid_ticks
         if best < 0 or not ours or (ours[0].price - best) * side < 0:
@@ -210,8 +231,9 @@ class _Exchange:
         if ioc:
             sim.report(reply_t, ("canceled", oid))
             return
-        ahead = max(book.size_at(side > 0, price) - self.taken[side].get(price, 0), 0)
-        self.resting.append(_Resting(oid, side, price, qty, ahead))
+        visible = book.size_at(side > 0, price)
+        ahead = max(visible - self.taken[side].get(price, 0), 0)
+        self.resting.append(_Resting(oid, side, price, qty, ahead, visible))
 
 
 class _Sim:
@@ -303,7 +325,8 @@ class _Sim:
                 t = self.exch_ts[rows[0]]
                 if self.kind(rows[0]) == TRADE:
                     i = rows[0]
-                    self.exchange.trade(t, self.side[i], self.price[i], self.size[i])
+                    self.exchange.trade(t, self.side[i], self.price[i], self.size[i],
+                                        bool(self.ev[i] & SHOWN))
                 else:
                     self.exchange.book_message(t, rows)
             elif source == _LOCAL_ROWS:

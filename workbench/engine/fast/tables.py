@@ -17,10 +17,13 @@ ORDER_CAPACITY = 4096
 CMD_PLACE, CMD_CANCEL, CMD_IOC = 0, 1, 2
 REP_ACK, REP_REJECT, REP_FILL, REP_CANCELED, REP_REFUSED = 0, 1, 2, 3, 4
 # Columns. Commands: t, kind, oid, side, price, size. Reports: t, kind, oid, fill index.
-# Exchange orders: oid, side, price, leaves, ahead. Local orders: oid, side, price, size,
+# Exchange orders: oid, side, price, leaves, ahead, credit (how far the last diff that
+# changed the order's level moved it up; -1 until a diff changes it after the order
+# joined), seen (the level's size when last looked at). Local orders: oid, side, price, size,
 # filled, state, ioc (1: the taker's). Fills: exch_ts, local_ts, oid, side, price, size,
 # maker, ioc. Records: ts, best bid, best ask, bid, ask, position; sigma, cash, equity.
-E_ID, E_SIDE, E_PRICE, E_LEAVES, E_AHEAD = range(5)
+E_ID, E_SIDE, E_PRICE, E_LEAVES, E_AHEAD, E_CREDIT, E_SEEN = range(7)
+N_EXCHANGE_COLUMNS = 7
 L_ID, L_SIDE, L_PRICE, L_SIZE, L_FILLED, L_STATE, L_IOC = range(7)
 PENDING_NEW, WORKING, PENDING_CANCEL = 0, 1, 2
 # Scalar state slots.

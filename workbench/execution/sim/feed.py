@@ -18,10 +18,11 @@ print acts before a depth diff: Binance's diffs and trades come on separate stre
 3.4% of the USD-M trades of ETHUSDT on 2024-07-19 (1-1.4% on the other recordings) are
 received after a diff that already shows them; in exchange-time order the print comes
 first, so its volume advances the queue once (see :mod:`workbench.execution.sim.queue`).
-Binance stamps both with their event time ``E``; a print whose ``E`` is later than its
-diff's (its trade time ``T`` is not) still comes after it: 7 of the sample's 46. Without
-a feed latency the venue sees receive order, where such a print still advances the
-queue a second time.
+Prints carry their trade time ``T`` and diffs their event time ``E``, which is not
+earlier than the trade times of what they show: none of the sample's 46 remains late at
+the venue. Without a feed latency the venue sees receive order, and the matcher pairs a
+late print with the diff that showed it (see
+:meth:`~workbench.execution.sim.matcher.InstrumentMatcher.on_trade`).
 
 The same object drives :class:`~workbench.execution.sim.SimExchange` (through its
 latency model's ``feed``) and the fast path's

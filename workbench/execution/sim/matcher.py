@@ -25,7 +25,7 @@ from workbench.core.commands import (
     Report,
     TimeInForce,
 )
-from workbench.core.events import BookDelta, BookSnapshot, Side, Trade
+from workbench.core.events import TS_UNKNOWN, BookDelta, BookSnapshot, Side, Trade
 from workbench.core.instruments import Instrument
 from workbench.core.orders import Liquidity
 from workbench.execution.sim.fees import FeeSchedule
@@ -58,6 +58,7 @@ class _Side:
 
     def join(self, order: SimOrder, ahead_lots: int) -> None:
         order.ahead_lots = ahead_lots
+        order.credit_lots = None
         queue = self.orders.get(order.price_ticks)
         if queue is None:
             self.orders[order.price_ticks] = [order]
@@ -106,8 +107,8 @@ class InstrumentMatcher:
         :class:`~workbench.execution.sim.exchange.SimExchange`); a book of its own if None.
     """
 
-    __slots__ = ("_fill_ids", "_queue", "_register", "_rng", "ask", "bid", "fees",
-                 "instrument", "sync")
+    __slots__ = ("_diff_ts_ns", "_fill_ids", "_queue", "_register", "_rng", "ask", "bid",
+                 "fees", "instrument", "sync")
 
     def __init__(self, instrument: Instrument, fees: FeeSchedule, rule: SyncRule,
                  queue: QueueModel, rng: random.Random, register: OrderRegister,
@@ -122,6 +123,8 @@ class InstrumentMatcher:
         self._rng = rng
         self._register = register
         self._fill_ids = fill_ids
+        #: Latest venue time of a depth diff applied to the synchronised book.
+        self._diff_ts_ns = TS_UNKNOWN
 
     # -- commands ------------------------------------------------------------------------
     def place(self, order: SimOrder, ts_ns: int, out: list[Report]) -> None:
@@ -249,6 +252,18 @@ class InstrumentMatcher:
         trade printed through (all other size there is gone) before those at its price,
         where it first consumes the size ahead of each order. Volume that filled one of
         our orders is not used again.
+
+        Depth diffs and prints come on separate streams, and a diff can show a trade
+        before its print arrives. A print is *shown* when a depth diff applied before it
+        carries a venue time not before the print's: the diff that changed the print's
+        level last already removed the traded size, and what it moved our orders up by (their
+        ``credit_lots``) is given back, up to the print's size, before the print advances
+        the queue; orders that joined after that diff queued behind what it left and are
+        not reached; the sizes ahead are then cut to the level's size again. A trade thus
+        counts once whichever message arrives first, exactly so for
+        :class:`~workbench.execution.sim.ConservativeQueue` (a
+        :class:`~workbench.execution.sim.ProbabilisticQueue` may lose the part of that
+        diff's cancellations it had attributed ahead of us).
         """
         own = self.bid if trade.aggressor is Side.SELL else self.ask
         levels = own.orders
@@ -259,8 +274,24 @@ class InstrumentMatcher:
         volume = trade.size_lots
         for price in prices:
             if price == trade_ticks:
-                own.traded[price] = own.traded.get(price, 0) + trade.size_lots
-                volume = self._trade_at(levels[price], price, volume, ts_ns, out)
+                queue = levels[price]
+                exch_ts = trade.exch_ts_ns
+                shown = exch_ts != TS_UNKNOWN and exch_ts <= self._diff_ts_ns
+                if shown:
+                    reached = [order for order in queue if order.credit_lots is not None]
+                    for order in reached:
+                        back = min(order.credit_lots, trade.size_lots)
+                        order.ahead_lots += back
+                        order.credit_lots -= back
+                    volume = self._trade_at(reached, price, volume, ts_ns, out)
+                else:
+                    own.traded[price] = own.traded.get(price, 0) + trade.size_lots
+                    volume = self._trade_at(queue, price, volume, ts_ns, out)
+                if shown:
+                    visible = self.sync.book.size_at(own.is_bid, price)
+                    for order in queue:
+                        if order.ahead_lots > visible:
+                            order.ahead_lots = visible
             else:
                 volume = self._trade_through(levels[price], price, volume, ts_ns, out)
             own.drop_filled(price)
@@ -297,7 +328,9 @@ class InstrumentMatcher:
 
         Only our levels are looked at: their sizes before and after the update decide
         how far each order moved up (trades explain part of a decrease, the queue model
-        attributes the rest), and the size ahead never exceeds the level's new size.
+        attributes the rest), and the size ahead never exceeds the level's new size. What
+        a diff moves an order up by is its ``credit_lots`` until the level changes again
+        (see :meth:`on_trade`); a snapshot leaves no credit.
         """
         sync, bid, ask = self.sync, self.bid, self.ask
         book = sync.book
@@ -311,27 +344,39 @@ class InstrumentMatcher:
                 bid.taken.forget(event.bid_ticks.tolist())
             if ask.taken:
                 ask.taken.forget(event.ask_ticks.tolist())
+            diff_ts = event.exch_ts_ns
+            if synced and diff_ts > self._diff_ts_ns:
+                self._diff_ts_ns = diff_ts
         else:
             if not sync.on_snapshot(event):
                 return
             bid.taken.clear()
             ask.taken.clear()
+            diff_ts = None
         if not sync.synced:
             return
         if bid.orders:
-            self._requeue(bid, bids_before)
+            self._requeue(bid, bids_before, diff_ts)
             self._cross(bid, ask, ts_ns, out)
         if ask.orders:
-            self._requeue(ask, asks_before)
+            self._requeue(ask, asks_before, diff_ts)
             self._cross(ask, bid, ts_ns, out)
 
-    def _requeue(self, own: _Side, before: dict[int, int] | None) -> None:
+    def _requeue(self, own: _Side, before: dict[int, int] | None,
+                 diff_ts_ns: int | None) -> None:
+        """Re-queue our orders on ``own`` after a book message: ``before`` holds our
+        levels' sizes before it (None when the book was not synchronised); ``diff_ts_ns``
+        is a diff's venue time, None for a snapshot. Only a diff on a synchronised book
+        leaves credit."""
         size_at, is_bid = self.sync.book.size_at, own.is_bid
+        credit = before is not None and diff_ts_ns is not None
         for price, queue in own.orders.items():
             after = size_at(is_bid, price)
+            changed = before is None or after != before[price]
+            was = [order.ahead_lots for order in queue] if changed and credit else None
             if before is None:
                 own.traded.pop(price, None)
-            elif after != before[price]:
+            elif changed:
                 traded = own.traded.pop(price, 0)
                 cancelled = before[price] - after - traded
                 if cancelled > 0:
@@ -339,6 +384,12 @@ class InstrumentMatcher:
             for order in queue:
                 if order.ahead_lots > after:
                     order.ahead_lots = after
+            if not credit:
+                for order in queue:
+                    order.credit_lots = 0
+            elif was is not None:
+                for order, ahead in zip(queue, was, strict=True):
+                    order.credit_lots = ahead - order.ahead_lots
 
     def _attribute_cancel(self, queue: list[SimOrder], queue_lots: int, cancelled: int) -> None:
         u = self._rng.random()

@@ -18,11 +18,17 @@ class SimOrder:
         Total size (as placed or last amended); ``filled_lots + remaining_lots``.
     ahead_lots : int
         Other participants' size ahead of the order in its level's queue (resting only).
+    credit_lots : int or None
+        How far the last depth diff that changed the order's level moved it up (None
+        until a diff changes the level after the order joined it): a trade print that
+        diff already showed gives it back before advancing the queue itself (see
+        :meth:`InstrumentMatcher.on_trade
+        <workbench.execution.sim.matcher.InstrumentMatcher.on_trade>`).
     venue_order_id : str
         The exchange's own id of the order, given when it is accepted.
     """
 
-    __slots__ = ("ahead_lots", "filled_lots", "is_bid", "order_id", "price_ticks",
+    __slots__ = ("ahead_lots", "credit_lots", "filled_lots", "is_bid", "order_id", "price_ticks",
                  "remaining_lots", "side", "size_lots", "symbol", "tif", "venue",
                  "venue_order_id")
 
@@ -39,6 +45,7 @@ class SimOrder:
         self.filled_lots = 0
         self.remaining_lots = size_lots
         self.ahead_lots = 0
+        self.credit_lots: int | None = None
         self.venue_order_id = ""
 
     def __repr__(self) -> str:

@@ -49,11 +49,11 @@ def sig(**kw) -> Signals:
 
 @pytest.mark.parametrize("vol", [8.9e-5, 1.25e-4, 1.6e-4])  # 50%, 70%, 90% a year
 def test_hand_checked_quote(vol):
-    # σ = 60000·vol USD/√s; half = ln(1 + γ/k)/γ + γσ²τ/2, about 1.35 USD
+    # σ = 60000·vol USD/√s; half = ln(1 + γ/k)/γ + γσ²τ/2, about 1.42 USD
     q = quote(sig(vol_per_sqrt_s=vol), TOP, 0, PARAMS, INST)
     g, k, tau = AS.gamma, AS.k_per_price, AS.horizon_s
     half = math.log1p(g / k) / g + 0.5 * g * (60_000.0 * vol) ** 2 * tau
-    assert 1.3 < half < 1.4
+    assert 1.4 < half < 1.45
     assert q.bids[0][0] == math.floor((60_000.0 - half) / 0.1)
     assert q.asks[0][0] == math.ceil((60_000.0 + half) / 0.1)
     assert len(q.bids) == len(q.asks) == 5 and q.taker is None and q.reasons == ()

@@ -27,7 +27,7 @@ grows linearly with ``unit_lots``. Under the skew rule above it grows linearly f
 Avellaneda–Stoikov (``Q`` falls by ``unit_lots``, the skew per unit is ``γσ²τ``) and as
 ``unit_lots² · A(unit)/A(1 lot)`` for GLFT (its skew step ``ξ`` goes as ``√(γ/A)``). ``A``
 is the rate of fills of a *whole* unit: only orders that traded at least ``unit_lots`` at
-the depth count, so ``A`` falls as ``unit_lots`` grows (0.891/s for one lot of BTCUSDT,
+the depth count, so ``A`` falls as ``unit_lots`` grows (0.896/s for one lot of BTCUSDT,
 0.797/s for five); ``k`` is the book's depth profile and barely moves. On inverse
 (COIN-M) contracts lots are contracts of a fixed quote value; the same counts apply, and
 the maker values inventory in coin (see :func:`workbench.strategies.maker.inventory_units`

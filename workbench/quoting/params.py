@@ -14,11 +14,11 @@ level, fills of a whole unit per second and per side.
 
 Defaults are real units for Binance USD-M BTCUSDT (lots of 0.001 BTC, one lot a unit),
 from :mod:`workbench.quoting.calibration` on the recorded data (2024-07-18/19 and
-2024-08-08, 823 s, 1,277 aggressive orders one tick or more beyond the touch):
-``A = 0.891 /s`` per side, ``k = 0.743 /USD``, ``σ = 8.80e-5 /√s`` (49% a year, 5.54
+2024-08-08, 823 s, 1,285 aggressive orders one tick or more beyond the touch):
+``A = 0.896 /s`` per side, ``k = 0.708 /USD``, ``σ = 8.80e-5 /√s`` (49% a year, 5.54
 USD/√s at the 63,000 USD mean mid), and ``γ`` such that at the default 100-lot position
-limit the skew equals the half-spread. The quotes are then about 1.35 USD either side of
-the mid (a spread of 0.43 bps) and one lot moves them by 1% of the half-spread. On another
+limit the skew equals the half-spread. The quotes are then about 1.42 USD either side of
+the mid (a spread of 0.45 bps) and one lot moves them by 1% of the half-spread. On another
 instrument or unit size, calibrate: ``γ`` per unit grows with ``unit_lots`` (linearly for
 a fixed risk per unit of base asset; see :mod:`workbench.quoting.calibration` for the skew
 rule's scaling), ``A`` falls with it (fewer orders fill a whole unit).
@@ -168,10 +168,10 @@ class ASParams(ParamsIO):
         ``q·γσ²τ`` equals the half-spread at 100 units (σ = 5.54 USD/√s, τ = 60 s).
     k_per_price : float
         Decay of the fill intensity with distance from the mid, per unit of price; > 0.
-        Default: Poisson fit of BTCUSDT order depths, 0.743 ± 0.026 per USD.
+        Default: Poisson fit of BTCUSDT order depths, 0.708 ± 0.025 per USD.
     a_per_s : float
         Fill intensity at zero distance, fills per second per side; > 0. Default: the
-        same fit, 0.891 ± 0.025 /s.
+        same fit, 0.896 ± 0.025 /s.
     horizon_s : float
         Time to the horizon. ``mode="stationary"``: the rolling window used for ``T - t``
         at every instant (24/7 markets). ``mode="finite"``: the session length; > 0.
@@ -179,9 +179,9 @@ class ASParams(ParamsIO):
         Rolling-window or fixed-horizon variant.
     """
 
-    gamma: float = 7.34e-6
-    k_per_price: float = 0.743
-    a_per_s: float = 0.891
+    gamma: float = 7.71e-6
+    k_per_price: float = 0.708
+    a_per_s: float = 0.896
     horizon_s: float = 60.0
     mode: str = "stationary"
 
@@ -217,9 +217,9 @@ class GLFTParams(ParamsIO):
         Drift ``μ`` of the mid, price units per second (0 for the driftless model).
     """
 
-    gamma: float = 2.90e-6
-    k_per_price: float = 0.743
-    a_per_s: float = 0.891
+    gamma: float = 3.06e-6
+    k_per_price: float = 0.708
+    a_per_s: float = 0.896
     sigma_price_per_sqrt_s: float = 5.54
     max_inventory_units: int = 100
     horizon_s: float = 86_400.0

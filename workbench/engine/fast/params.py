@@ -120,9 +120,9 @@ class FastParams(ParamsIO):
     """
 
     model: str = "glft"
-    gamma: float = 2.90e-6
-    k_per_price: float = 0.743
-    a_per_s: float = 0.891
+    gamma: float = 3.06e-6
+    k_per_price: float = 0.708
+    a_per_s: float = 0.896
     horizon_s: float = 60.0
     drift_price_per_s: float = 0.0
     sigma_per_sqrt_s: float = 8.80e-5

@@ -66,6 +66,31 @@ def test_bvc_vpin_matches_the_hand_computation():
     assert frame["buckets"].iloc[-1] == done
 
 
+def test_bucket_split_is_the_normal_cdf_of_the_standardised_price_change():
+    """Each trade fills one bucket: B_k - S_k = V (2 Phi(dP_k / sigma_{k-1}) - 1), with
+    sigma^2 the bias-corrected EWMA of the earlier dP^2 and Phi from scipy."""
+    from scipy.stats import norm
+
+    from workbench.estimators.vpin import bucket_imbalances
+
+    v, hl = 1000.0, 2.0
+    lps = np.log(60_000.0) + np.array([0.0, 1e-4, -5e-5, 3e-4, 2e-4, -4e-4])
+    imb, _, _ = bucket_imbalances(np.full(len(lps), v), lps,
+                                  VpinParams(bucket_notional=v, n_buckets=3,
+                                             sigma_half_life_buckets=hl))
+    lam = 0.5 ** (1.0 / hl)
+    dps = np.diff(np.concatenate(([lps[0]], lps)))
+    want = []
+    for k in range(len(dps)):
+        w = lam ** np.arange(k - 1, -1, -1)
+        sigma = np.sqrt(np.sum(w * dps[:k] ** 2) / np.sum(w)) if k else 0.0
+        # no variance yet (the first bucket opens at its own price): split evenly
+        want.append(v * (2.0 * norm.cdf(dps[k] / sigma) - 1.0) if sigma > 0 else 0.0)
+    assert len(imb) == len(lps)
+    np.testing.assert_allclose(imb, want, rtol=1e-12, atol=1e-9)
+    assert imb[3] > 0.9 * v and imb[5] < -0.9 * v  # the big moves classify nearly all
+
+
 def test_classification_uses_prices_not_aggressor_flags():
     """Flat prices: every bucket splits evenly whatever the prints' sides; a steady rise
     classifies most volume as buying."""

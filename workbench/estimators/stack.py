@@ -201,8 +201,9 @@ class SignalStack:
 
     def components(self, side: int) -> tuple[float, float, float, float]:
         """``(vpin, markout, burst, sweep)`` percentiles in [0, 1] of aggressor ``side``
-        (each component through its calibrated distribution)."""
-        return tuple(percentile(x, k) for x, k in zip(self._raw(side), self._tox.knots))
+        (each component through its calibrated distribution; VPIN 1/2 until it is warm)."""
+        u = tuple(percentile(x, k) for x, k in zip(self._raw(side), self._tox.knots))
+        return u if self.vpin.warm else (0.5, *u[1:])
 
     def _raw(self, side: int) -> tuple[float, float, float, float]:
         t = self._t
@@ -215,9 +216,10 @@ class SignalStack:
         (they change only when a bucket completes or a markout resolves)."""
         kv, km, _, _, wv, wm = self._tox_consts[:6]
         vpin, mk, h = self.vpin, self.markout.by_side, self._h
+        warm = vpin.warm
         out = []
         for s, vx in ((0, vpin.sell), (1, vpin.buy)):
-            uv = (bisect_left(kv, vx) + bisect_right(kv, vx)) / (2.0 * len(kv))
+            uv = (bisect_left(kv, vx) + bisect_right(kv, vx)) / (2.0 * len(kv)) if warm else 0.5
             mx = mk[s][h].value
             um = (bisect_left(km, mx) + bisect_right(km, mx)) / (2.0 * len(km))
             out.append((uv, um, wv * (uv - 0.5) + wm * (um - 0.5)))
@@ -301,7 +303,7 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
         ``ts_ns, fair_mid, fair_mid_ok, vol_per_sqrt_s, vol_ok, book_imbalance, ofi,
         trade_imbalance, toxicity_bid, toxicity_ask``, the toxicity components raw
         (``x_<vpin|markout|burst|sweep>_<buy|sell>``) and as calibrated percentiles
-        (``c_...``), one row per event.
+        (``c_...``), and ``vpin_warm``, one row per event.
     """
     p = params or StackParams()
     h = p.markout_horizon_index()
@@ -324,10 +326,11 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     out["ofi"] = imb["ofi"]
     out["trade_imbalance"] = imb["trade_imbalance"]
     hs = f"{p.markout.horizons_s[h]:g}s"
+    out["vpin_warm"] = vp["buckets"].to_numpy() >= p.vpin.n_buckets
     for col, name in (("toxicity_bid", "sell"), ("toxicity_ask", "buy")):
         raw = (vp[f"vpin_{name}"].to_numpy(), mk[f"markout_{name}_{hs}"].to_numpy(),
                bs[f"burst_{name}"].to_numpy(), bs[f"sweep_{name}"].to_numpy())
-        *u, score = score_arrays(raw, tox)
+        *u, score = score_arrays(raw, tox, out["vpin_warm"].to_numpy())
         for c, x, uc in zip(("vpin", "markout", "burst", "sweep"), raw, u):
             out[f"x_{c}_{name}"] = x
             out[f"c_{c}_{name}"] = uc

@@ -5,7 +5,8 @@ Every component of a side has its own scale and distribution (a one-sided VPIN n
 
 1. each component ``x_c`` is mapped through its calibrated empirical distribution,
    ``u_c = F_c(x_c)`` (mid-ranks on ``knots``: a tie with many calibration values, such
-   as the zero burst of a quiet market, maps to the middle of its ranks);
+   as the zero burst of a quiet market, maps to the middle of its ranks); VPIN before its
+   window is full (its first ``n_buckets`` buckets) is unknown, not low: it maps to 1/2;
 2. the percentiles are combined with signed weights that follow each component's
    measured predictive direction (its rank correlation with the adverse markout of the
    next trades on that side): ``z = sum_c w_c (u_c - 1/2)``, ``sum |w_c| = 1``, so a
@@ -13,12 +14,13 @@ Every component of a side has its own scale and distribution (a one-sided VPIN n
 3. ``z`` goes through its own calibrated distribution, and the score is the part above
    the quiet quantile ``q0``: ``score = max(0, (F_z(z) - q0) / (1 - q0))``.
 
-So a score is 0 on the quietest ``q0`` of the calibration events and reaches the
-guard's default widen threshold (0.5) on its top ``(1 - q0) / 2`` (5% with the
-default ``q0 = 0.9``; on another day of a busier market the share is larger: 9% of
-BTC USD-M's 2024-08-08 events, calibrated on 07-18). ``toxicity_bid`` uses the
-sell-aggressor components (flow that hits our bid), ``toxicity_ask`` the buy-aggressor
-ones. A component with a positive weight whose
+``q0`` is the flag threshold, chosen on the calibration day: the guard starts to act on
+a side when its score reaches ``widen_on`` (0.5), and the calibration sets ``q0`` so
+that either side reaches it on ``flag_share`` (10%) of the calibration events. Every
+component is on an absolute scale (notional, bps, VPIN), so a quieter day than the
+calibration day flags less and a busier one more (hence 10%, below the 15% the guard
+may act on). ``toxicity_bid`` uses the sell-aggressor components (flow that hits our
+bid), ``toxicity_ask`` the buy-aggressor ones. A component with a positive weight whose
 percentile is at least ``reason_quantile`` is named in the reasons of a side scoring
 above 0, e.g. ``"sweep:binance-usdm:sell"``.
 
@@ -37,6 +39,7 @@ import numpy as np
 from workbench.estimators.toxicity_defaults import (
     DEFAULT_COMBINED_KNOTS,
     DEFAULT_KNOTS,
+    DEFAULT_QUIET_QUANTILE,
     DEFAULT_WEIGHTS,
 )
 
@@ -59,7 +62,8 @@ class ToxicityParams:
     combined_knots : tuple of float
         Calibration quantiles of the combined statistic ``z``, ascending.
     quiet_quantile : float
-        ``q0``: the share of calibration events that score 0.
+        ``q0``: a side scores above 0 where ``F_z(z) > q0``; the calibration chooses it
+        for the share of events flagged.
     reason_quantile : float
         Component percentile from which it is reported as a reason.
     """
@@ -68,7 +72,7 @@ class ToxicityParams:
     knots: tuple[tuple[float, ...], ...] = DEFAULT_KNOTS
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     combined_knots: tuple[float, ...] = DEFAULT_COMBINED_KNOTS
-    quiet_quantile: float = 0.9
+    quiet_quantile: float = DEFAULT_QUIET_QUANTILE
     reason_quantile: float = 0.9
 
     def __post_init__(self) -> None:
@@ -98,14 +102,25 @@ def tail_score(q: float | np.ndarray, quiet_quantile: float) -> float | np.ndarr
     return np.maximum(0.0, (q - quiet_quantile) / (1.0 - quiet_quantile))
 
 
-def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams) -> tuple[np.ndarray, ...]:
+def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams,
+                 vpin_ready: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Percentiles of the four raw component arrays and the side's score, vectorised.
+
+    Parameters
+    ----------
+    x : tuple of 4 numpy.ndarray
+        Raw components, :data:`COMPONENTS` order.
+    p : ToxicityParams
+    vpin_ready : numpy.ndarray of bool, optional
+        Where VPIN's window is full; elsewhere its percentile is 1/2 (default: everywhere).
 
     Returns
     -------
     (u_vpin, u_markout, u_burst, u_sweep, score) : tuple of numpy.ndarray
     """
     u = tuple(percentile_array(xc, kc) for xc, kc in zip(x, p.knots))
+    if vpin_ready is not None:
+        u = (np.where(vpin_ready, u[0], 0.5), *u[1:])
     z = sum(w * (uc - 0.5) for w, uc in zip(p.weights, u))
     return (*u, tail_score(percentile_array(z, p.combined_knots), p.quiet_quantile))
 

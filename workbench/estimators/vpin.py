@@ -110,6 +110,11 @@ class Vpin:
         """VPIN in [0, 1]."""
         return self.buy + self.sell
 
+    @property
+    def warm(self) -> bool:
+        """Whether the window is full (``n_buckets`` buckets completed); VPIN is 0 before."""
+        return self.buckets >= self._n
+
     def on_trade(self, notional: float, log_price: float) -> None:
         """A trade of ``notional`` (quote currency, > 0) at ``log_price`` (the log fair
         mid when it traded)."""

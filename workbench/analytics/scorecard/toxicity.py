@@ -2,11 +2,12 @@
 
 The toxicity score is calibrated (:func:`~workbench.estimators.toxicity_calibration.
 calibrate_toxicity`) on one day of the quoted venue alone, with VPIN buckets of 5 s of
-that day's traded notional, and the stack, with those parameters, is run over the other
-day. A side is *flagged* while its score is at least ``WIDEN_ON`` (0.5, the toxic-flow
-guard's default threshold to widen; pulling and joining need higher scores), which is
-when the guard starts to act on it (its hold and cool-down, a strategy matter, then
-lengthen each episode by up to 2 s).
+that day's traded notional: component distributions, signed weights and the threshold,
+which flags either side on 10% of that day's events. The stack, with those parameters,
+is run over the other day. A side is *flagged* while its score is at least ``WIDEN_ON``
+(0.5, the toxic-flow guard's default threshold to widen; pulling and joining need
+higher scores), which is when the guard starts to act on it (its hold and cool-down, a
+strategy matter, then lengthen each episode by up to 2 s).
 
 * ``share_flagged``: share of events with either side flagged (target: at most 15%);
 * ``markout_bps``: mean adverse markout (quoted mid, 1 s and 5 s) of the trades that hit
@@ -42,7 +43,7 @@ def toxicity_rows(cal: Day, score: Day, quote: str, fitted: dict | None = None) 
     cal_arrays = cal.venue(quote)
     _, notional = trade_notional(cal_arrays)
     stack = StackParams(vpin=VpinParams.from_volume(notional.sum() / _span_s(cal_arrays)))
-    tox = calibrate_toxicity(cal_arrays, stack)
+    tox = calibrate_toxicity(cal_arrays, stack, flag_score=WIDEN_ON)
     stack = dataclasses.replace(stack, toxicity=tox)
     if fitted is not None:
         fitted[(score.asset, cal.day)] = stack

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import itertools
 import math
-import time
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ import workbench
 from workbench.core import Side, Trade, ValidationError, WorkbenchError
 from workbench.data.binance.feed import replay_streams
 from workbench.data.binance.instruments import binance_instrument
+from workbench.engine import replay_source
 from workbench.engine.demo import DEMO_FEES, DEMO_MAKER, DEMO_ORDERS
 from workbench.engine.replay_source import ReplaySource
 from workbench.execution.sim import ConservativeQueue, ConstantLatency
@@ -89,19 +89,37 @@ def _trades(n, step_ns):
     return [Trade(i * step_ns, i * step_ns, "v", "S", 100, 1, Side.BUY, i) for i in range(n)]
 
 
-def test_replay_source_paces_at_its_speed_and_takes_a_new_speed_at_once():
+class _WallClock:
+    """A wall clock that moves only when the replay sleeps, by what it asked for."""
+
+    def __init__(self) -> None:
+        self.now_s = 100.0
+
+    def monotonic(self) -> float:
+        return self.now_s
+
+    async def sleep(self, seconds: float) -> None:
+        self.now_s += seconds
+        await asyncio.sleep(0)
+
+
+def test_replay_source_paces_at_its_speed_and_takes_a_new_speed_at_once(monkeypatch):
+    clock = _WallClock()
+    monkeypatch.setattr(replay_source, "time", clock)
+    monkeypatch.setattr(replay_source, "asyncio", clock)
+
     async def main():
         src = ReplaySource(_trades(41, 10_000_000), speed=2.0)  # 0.4 s of events
         stamps = []
-        t0 = time.monotonic()
         async for event in src:
-            stamps.append(time.monotonic() - t0)
+            stamps.append(clock.monotonic() - 100.0)
             if event.trade_id == 20:  # 0.2 s of event time at 2x: 0.1 s of wall time
                 src.set_speed(0.5)   # the next 0.2 s at half speed: 0.4 s
         return np.asarray(stamps)
     stamps = asyncio.run(main())
-    assert stamps[20] == pytest.approx(0.1, abs=0.04)
-    assert stamps[40] - stamps[20] == pytest.approx(0.4, abs=0.08)
+    assert stamps[20] == pytest.approx(0.1, abs=1e-9)
+    assert stamps[40] - stamps[20] == pytest.approx(0.4, abs=1e-9)
+    assert np.all(np.diff(stamps[:21]) == pytest.approx(0.005, abs=1e-9))
 
 
 def test_set_speed_is_checked_at_once_and_refused_without_a_replay():

@@ -28,7 +28,7 @@ which reads the array in place), after a warm-up that compiles both. hftbacktest
 the ``bench`` extra: without it the script stops with exit status 2.
 
 Run: ``python benchmarks/bench_backtest.py [--rows N] [--seed S]`` (``BENCH_QUICK=1``:
-1,000,000 synthetic rows).
+500,000 synthetic rows, no memory run of the Python engine).
 """
 
 from __future__ import annotations
@@ -48,13 +48,16 @@ from numba import njit
 from workbench.core.instruments import Instrument
 from workbench.data.binance.feed import read_raw_feed
 from workbench.data.binance.instruments import KNOWN, USDM
+from workbench.data.table import EventTable
 from workbench.engine.fast import (
     FastParams,
+    FastResult,
     event_array,
     run_fast,
     synthetic_events,
     to_hftbacktest,
 )
+from workbench.engine.fast.events import END_OF_MESSAGE, LOCAL_EVENT
 from workbench.engine.fast.synthetic import SYNTHETIC_INSTRUMENT
 
 FIGURES = {
@@ -75,9 +78,9 @@ PARAMS = FastParams(
 RECORDED = ("usdm/btcusdt_20240718.gz", "usdm/btcusdt_20240719.gz", "usdm/btcusdt_20240808.gz")
 
 
-def peak_mb(run: Callable[[], object]) -> tuple[float, float]:
-    """``(seconds, MB)`` of ``run()``: wall time, and how far the peak RSS rose above the
-    RSS it started from."""
+def peak_mb(run: Callable[[], object]) -> tuple[float, float, object]:
+    """``(seconds, MB, result)`` of ``run()``: wall time, how far the peak RSS rose above
+    the RSS it started from, and what it returned."""
     status = Path("/proc/self/status")
     try:
         Path("/proc/self/clear_refs").write_text("5")
@@ -85,13 +88,13 @@ def peak_mb(run: Callable[[], object]) -> tuple[float, float]:
     except OSError:
         before = math.nan
     t0 = time.perf_counter()
-    run()
+    result = run()
     seconds = time.perf_counter() - t0
     try:
         peak = _status_kb(status, "VmHWM")
     except OSError:
         peak = math.nan
-    return seconds, (peak - before) / 1024.0
+    return seconds, (peak - before) / 1024.0, result
 
 
 def _status_kb(path: Path, key: str) -> float:
@@ -103,14 +106,15 @@ def _status_kb(path: Path, key: str) -> float:
 
 class Peak:
     """A run's wall seconds (what :func:`interleave` reads), keeping its largest memory
-    rise (MB) across calls."""
+    rise (MB) across calls and what its last call returned."""
 
     def __init__(self, run: Callable[[], object]) -> None:
         self.run = run
         self.mb = 0.0
+        self.result: object = None
 
     def __call__(self) -> float:
-        seconds, mb = peak_mb(self.run)
+        seconds, mb, self.result = peak_mb(self.run)
         self.mb = max(self.mb, mb)
         return seconds
 
@@ -119,7 +123,8 @@ class Peak:
 @njit
 def _hbt_maker(hbt, gamma, k, a, sigma, tick, lot, levels, spacing, size_lots, max_long,
                max_short, gtx, limit, buy):
-    """GLFT ladder maker requoting after every feed message (hftbacktest's API)."""
+    """GLFT ladder maker requoting after every feed message (hftbacktest's API); returns
+    the messages it saw and its fills."""
     base_half = math.log1p(gamma / k) / gamma
     ratio = gamma / k
     shape = gamma / (2.0 * k * a) * (1.0 + ratio) ** (1.0 + 1.0 / ratio)
@@ -179,14 +184,14 @@ def _hbt_maker(hbt, gamma, k, a, sigma, tick, lot, levels, spacing, size_lots, m
                         hbt.submit_sell_order(0, next_id, price * tick, size_lots * lot, gtx,
                                               limit, False)
                     next_id += 1
-    return steps
+    return steps, hbt.state_values(0).num_trades
 
 
 def hftbacktest_runner(data: np.ndarray, inst: Instrument, p: FastParams):
     """A function running hftbacktest once over ``data`` (a fresh backtest per call)."""
     import hftbacktest as hb
 
-    def run() -> int:
+    def run() -> tuple[int, int]:
         asset = (hb.BacktestAsset().data(data).linear_asset(1.0)
                  .constant_order_latency(p.entry_latency_ns, p.response_latency_ns)
                  .risk_adverse_queue_model().no_partial_fill_exchange()
@@ -194,12 +199,12 @@ def hftbacktest_runner(data: np.ndarray, inst: Instrument, p: FastParams):
                  .tick_size(inst.tick_size_float).lot_size(inst.lot_size_float)
                  .last_trades_capacity(0))
         hbt = hb.HashMapMarketDepthBacktest([asset])
-        steps = _hbt_maker(hbt, p.gamma, p.k_per_price, p.a_per_s, p.sigma_per_sqrt_s,
+        steps, fills = _hbt_maker(hbt, p.gamma, p.k_per_price, p.a_per_s, p.sigma_per_sqrt_s,
                            inst.tick_size_float, inst.lot_size_float, p.levels,
                            p.spacing_ticks, p.size_lots, p.max_long_lots, p.max_short_lots,
                            hb.GTX, hb.LIMIT, hb.BUY)
         hbt.close()
-        return steps
+        return steps, fills
 
     return run
 
@@ -215,6 +220,7 @@ def compare(name: str, events: np.ndarray, inst: Instrument) -> Peak:
     fast = Peak(lambda: run_fast(events, inst, PARAMS))
     hbt = Peak(hftbacktest_runner(data, inst, PARAMS))
     pairs = interleave(fast, hbt, warmup=False)
+    check_runs(name, events, fast.result, hbt.result)
     report_pairs(FIGURES[name], pairs)
     info(f"fast_path_events_per_s_{name}", n / min(pairs.ours), "events/s")
     info(f"fast_path_peak_mb_{name}", events.nbytes / 2**20 + fast.mb, "MB")
@@ -223,7 +229,26 @@ def compare(name: str, events: np.ndarray, inst: Instrument) -> Peak:
     return hbt
 
 
-def python_engine(paths: list[Path], hbt: Peak) -> None:
+def check_runs(name: str, events: np.ndarray, fast: FastResult,
+               hbt: tuple[int, int]) -> None:
+    """Stop unless both engines did the work compared: hftbacktest's maker decided once
+    per local time of a message (it takes the messages of one time together, ours one
+    by one; a handful apart on the recorded set, where a gap's clear and a few messages
+    share a time) and both traded; prints their fills."""
+    ends = (events["ev"] & np.uint64(LOCAL_EVENT | END_OF_MESSAGE)) == \
+        LOCAL_EVENT | END_OF_MESSAGE
+    messages = int(np.count_nonzero(ends))
+    times = len(np.unique(events["local_ts_ns"][ends]))
+    steps, hbt_fills = hbt
+    if not times - 2 <= steps <= messages or not len(fast.fills) or not hbt_fills:
+        raise RuntimeError(f"{name}: unequal work: {messages} local messages at {times} "
+                           f"times, hftbacktest decided {steps} times; fills: ours "
+                           f"{len(fast.fills)}, hftbacktest {hbt_fills}")
+    info(f"fills_{name}", len(fast.fills), "fills", f"hftbacktest {hbt_fills}; {messages} "
+         f"messages, {steps} decisions of hftbacktest")
+
+
+def python_engine(table: EventTable, hbt: Peak) -> None:
     """The Python engine (book-mid signals, the same GLFT maker and venue model as
     :data:`PARAMS`) over the recorded stream's depth diffs and trades, interleaved with
     hftbacktest's run over the same stream; prints its lines. The simulated exchange
@@ -250,7 +275,6 @@ def python_engine(paths: list[Path], hbt: Peak) -> None:
         inventory=InventoryParams(max_long_lots=p.max_long_lots,
                                   max_short_lots=p.max_short_lots,
                                   hard_limit_lots=p.max_long_lots))
-    table = read_raw_feed(paths).streams[key]
 
     def event_objects() -> list:
         return [e for e in table.events() if not isinstance(e, BestBidOffer)]
@@ -270,6 +294,8 @@ def python_engine(paths: list[Path], hbt: Peak) -> None:
     report_pairs(FIGURES["python"], pairs)
     n = len(events)
     info("python_engine_messages_per_s_recorded", n / min(pairs.ours), "msgs/s")
+    if QUICK:
+        return
     events.clear()  # the traced run makes its own
     tracemalloc.start()
     run(event_objects())
@@ -278,29 +304,28 @@ def python_engine(paths: list[Path], hbt: Peak) -> None:
     info("python_engine_peak_mb_recorded", peak_bytes / 2**20, "MB")
 
 
-def recorded_events() -> tuple[np.ndarray, str, list[Path]]:
-    """The USD-M BTCUSDT stream as an event array, where it came from, and its files."""
+def recorded_events() -> tuple[np.ndarray, str, EventTable]:
+    """The USD-M BTCUSDT stream as an event array, where it came from, and its table."""
     paths = [BINANCE / rel for rel in RECORDED]
     if not all(p.exists() for p in paths):
         from workbench.data.sample import sample_paths
 
         paths = [p for p in sample_paths() if "usdm" in p.parts]
-    feed = read_raw_feed(paths)
-    return (event_array(feed.streams[(USDM, "BTCUSDT")]), ", ".join(p.name for p in paths),
-            paths)
+    table = read_raw_feed(paths).streams[(USDM, "BTCUSDT")]
+    return event_array(table), ", ".join(p.name for p in paths), table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000 if QUICK else 2_000_000)
+    parser.add_argument("--rows", type=int, default=500_000 if QUICK else 2_000_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     require("hftbacktest", "the fast path against hftbacktest")
     compare("synthetic", synthetic_events(args.rows, args.seed), SYNTHETIC_INSTRUMENT)
-    events, source, paths = recorded_events()
+    events, source, table = recorded_events()
     info("recorded_rows", len(events), "rows", source)
     hbt = compare("recorded", events, KNOWN[(USDM, "BTCUSDT")])
-    python_engine(paths, hbt)
+    python_engine(table, hbt)
 
 
 if __name__ == "__main__":

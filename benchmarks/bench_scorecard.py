@@ -25,6 +25,9 @@ from interleave import QUICK, Figure, info, interleave, report_pairs, wall
 FILES = ("spot/btcusdt_20240808.gz", "spot/btcusdt_20240809.gz", "usdm/btcusdt_20240808.gz",
          "cm/btcusd_perp_20240808.gz", "cm/btcusd_perp_20240809.gz")
 N_EVENTS = 40_000
+#: The first N_EVENTS events all lie in the 2024-08-08 files (their first ~20 minutes), so
+#: ``BENCH_QUICK`` reads those alone: the same events, a third less reading.
+QUICK_FILES = tuple(f for f in FILES if "20240809" not in f)
 PAIRS = 7
 #: The ratio of this benchmark on the stack as it was before the scorecard's estimators
 #: (bias-corrected volatility, led fair mid, calibrated toxicity): the median of 20 runs of
@@ -59,7 +62,7 @@ def main() -> None:
     from workbench.data.binance.feed import read_raw_feed
     from workbench.estimators import StreamSet
 
-    feed = read_raw_feed([BINANCE / f for f in FILES])
+    feed = read_raw_feed([BINANCE / f for f in (QUICK_FILES if QUICK else FILES)])
     events = list(feed.events())[:N_EVENTS]
     streams = StreamSet.of(sorted({(e.venue, e.symbol) for e in events}))
     _stack_pass(events[:5_000], streams)  # warm-up

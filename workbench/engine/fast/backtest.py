@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from workbench.core.errors import ValidationError
 from workbench.core.instruments import Instrument, InstrumentKind
-from workbench.engine.fast.events import CLEAR, EVENT_DTYPE, TRADE
+from workbench.engine.fast.events import CLEAR, EVENT_DTYPE, KIND_MASK, TRADE
 from workbench.engine.fast.kernel import simulate
 from workbench.engine.fast.params import FastParams
 from workbench.engine.fast.result import FILL_DTYPE, RECORD_DTYPE, FastResult
@@ -39,25 +40,40 @@ def book_window(events: np.ndarray, margin_bps: float) -> tuple[int, int]:
     ValidationError
         If the window spans more than :data:`MAX_BOOK_TICKS`.
     """
-    kind = events["ev"].astype(np.uint8)  # the low byte: the kind code (no large temporary)
     prices = events["price_ticks"]
-    priced = kind != CLEAR
-    if not priced.any():
+    lo_all, hi_all, lo_trade, hi_trade = _price_range(events["ev"].view(np.int64), prices)
+    if lo_all > hi_all:
         return 0, 1
-    trades = prices[kind == TRADE]
-    if trades.size:
-        ref_lo, ref_hi = float(trades.min()), float(trades.max())
+    if lo_trade <= hi_trade:
+        ref_lo, ref_hi = float(lo_trade), float(hi_trade)
     else:
+        priced = events["ev"].astype(np.uint8) != CLEAR  # the low byte: the kind code
         ref_lo = ref_hi = float(np.median(prices[priced]))
-    big = np.iinfo(np.int64).max
-    lo = max(int(prices.min(where=priced, initial=big)),
-             math.floor(ref_lo * (1.0 - margin_bps * 1e-4)))
-    hi = min(int(prices.max(where=priced, initial=-big)),
-             math.ceil(ref_hi * (1.0 + margin_bps * 1e-4)))
+    lo = max(lo_all, math.floor(ref_lo * (1.0 - margin_bps * 1e-4)))
+    hi = min(hi_all, math.ceil(ref_hi * (1.0 + margin_bps * 1e-4)))
     if hi - lo + 1 > MAX_BOOK_TICKS:
         raise ValidationError(f"the book window spans {hi - lo + 1} ticks "
                               f"(> {MAX_BOOK_TICKS}): lower book_window_bps")
     return lo, hi - lo + 1
+
+
+@njit(cache=True)
+def _price_range(ev: np.ndarray, prices: np.ndarray) -> tuple[int, int, int, int]:
+    """Lowest and highest price of the rows that have one (not clears), then of the
+    trades; an empty range is ``(max, min)``."""
+    big = np.iinfo(np.int64).max
+    lo_all, hi_all, lo_trade, hi_trade = big, -big, big, -big
+    for i in range(ev.size):
+        kind = ev[i] & KIND_MASK
+        if kind == CLEAR:
+            continue
+        p = prices[i]
+        lo_all = min(lo_all, p)
+        hi_all = max(hi_all, p)
+        if kind == TRADE:
+            lo_trade = min(lo_trade, p)
+            hi_trade = max(hi_trade, p)
+    return lo_all, hi_all, lo_trade, hi_trade
 
 
 def run_fast(events: np.ndarray, instrument: Instrument, params: FastParams) -> FastResult:

@@ -6,7 +6,6 @@ The rules are stated in :mod:`workbench.engine.fast.kernel`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from workbench.engine.fast.events import (
     CLEAR,
@@ -48,13 +47,14 @@ from workbench.engine.fast.tables import (
     S_RQ_HEAD,
     S_RQ_TAIL,
     S_SYNCED,
+    borrowing,
     find_row,
     push,
     remove_row,
 )
 
 
-@njit(cache=True)
+@borrowing
 def set_level(qty: np.ndarray, bbo: np.ndarray, is_bid: bool, k: int, size: int,
               base: int) -> None:
     """Set level ``k`` (price ``base + k``) of a dense side; keep the best price (-1: none)."""
@@ -80,7 +80,7 @@ def set_level(qty: np.ndarray, bbo: np.ndarray, is_bid: bool, k: int, size: int,
             bbo[1] = j + base if j < qty.size else -1
 
 
-@njit(cache=True)
+@borrowing
 def _at(arr: np.ndarray, price: int, base: int) -> int:
     """``arr`` at a price; 0 outside the window."""
     k = price - base
@@ -89,14 +89,14 @@ def _at(arr: np.ndarray, price: int, base: int) -> int:
     return arr[k]
 
 
-@njit(cache=True)
+@borrowing
 def next_row(ev: np.ndarray, i: int, flag: int) -> int:
     while i < ev.size and (ev[i] & flag) == 0:
         i += 1
     return i
 
 
-@njit(cache=True)
+@borrowing
 def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, ioc: bool, fp,
           ip, tick_size: float, lot_size: float, fills_i, fills_f, rq, st) -> None:
     """Record an execution and send its report."""
@@ -116,7 +116,7 @@ def _fill(t: int, oid: int, side: int, price: int, qty: int, maker: bool, ioc: b
          0, 0)
 
 
-@njit(cache=True)
+@borrowing
 def _exch_trade(t: int, aggressor: int, price: int, volume: int, shown: bool, own, base, ex,
                 fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
     """A trade against our orders on the side it hit (see the module docstring); ``own``
@@ -172,7 +172,7 @@ def _exch_trade(t: int, aggressor: int, price: int, volume: int, shown: bool, ow
                 ex[k, E_AHEAD] = visible
 
 
-@njit(cache=True)
+@borrowing
 def _exch_cross(t: int, side: int, diff: bool, bid, ask, taken_bid, taken_ask, bbo, base, ex,
                 fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
     """Requeue one side of our orders, then fill those the opposite best reached; after a
@@ -227,7 +227,7 @@ def _exch_cross(t: int, side: int, diff: bool, bid, ask, taken_bid, taken_ask, b
             k += 1
 
 
-@njit(cache=True)
+@borrowing
 def exchange_message(i: int, ev, exch_ts, price, size, side, bid, ask, taken_bid,
                      taken_ask, bbo, base, ex, fp, ip, tick_size, lot_size, fills_i,
                      fills_f, rq, st) -> int:
@@ -270,7 +270,7 @@ def exchange_message(i: int, ev, exch_ts, price, size, side, bid, ask, taken_bid
     return i + 1
 
 
-@njit(cache=True)
+@borrowing
 def exchange_command(cq, bid, ask, taken_bid, taken_ask, bbo, base, ex, fp, ip,
                      tick_size, lot_size, fills_i, fills_f, rq, st) -> None:
     r = st[S_CQ_HEAD] & (QUEUE_CAPACITY - 1)

@@ -157,8 +157,11 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
     placed, and 0 or the :data:`ERRORS` code that stopped the run.
     """
     n = ev.size
-    # exchange bid, ask, bid taken by us, ask taken by us; local bid, ask
+    # exchange bid, ask, bid taken by us, ask taken by us; local bid, ask (one view each,
+    # made once: a view made in the loop costs a reference count each time)
     books = np.zeros((6, n_ticks), np.int64)
+    ex_bid, ex_ask, ex_bid_taken, ex_ask_taken = books[0], books[1], books[2], books[3]
+    lo_bid, lo_ask = books[4], books[5]
     ex_bbo = np.zeros(2, np.int64) - 1
     lo_bbo = np.zeros(2, np.int64) - 1
     ex = np.zeros((ORDER_CAPACITY, N_EXCHANGE_COLUMNS), np.int64)
@@ -192,12 +195,12 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
                 fills_i = grow(fills_i)
                 fills_f = grow(fills_f)
             if t_feed_ex <= t_cmd:
-                i_ex = exchange_message(i_ex, ev, exch_ts, price, size, side, books[0],
-                                        books[1], books[2], books[3], ex_bbo, base, ex, fp,
+                i_ex = exchange_message(i_ex, ev, exch_ts, price, size, side, ex_bid, ex_ask,
+                                        ex_bid_taken, ex_ask_taken, ex_bbo, base, ex, fp,
                                         ip, tick_size, lot_size, fills_i, fills_f, rq, st)
                 i_ex = next_row(ev, i_ex, EXCH_EVENT)
             else:
-                exchange_command(cq, books[0], books[1], books[2], books[3], ex_bbo, base, ex,
+                exchange_command(cq, ex_bid, ex_ask, ex_bid_taken, ex_ask_taken, ex_bbo, base, ex,
                                  fp, ip, tick_size, lot_size, fills_i, fills_f, rq, st)
             continue
         if t_rep <= t_feed_lo:
@@ -220,8 +223,8 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
                 kind = e & KIND_MASK
                 if kind == CLEAR:
                     for k in range(n_ticks):
-                        books[4, k] = 0
-                        books[5, k] = 0
+                        lo_bid[k] = 0
+                        lo_ask[k] = 0
                     lo_bbo[0] = -1
                     lo_bbo[1] = -1
                 elif kind == TRADE:
@@ -229,8 +232,10 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
                 else:
                     k = price[i_lo] - base
                     if 0 <= k < n_ticks:
-                        set_level(books[4] if side[i_lo] > 0 else books[5], lo_bbo,
-                                  side[i_lo] > 0, k, size[i_lo], base)
+                        if side[i_lo] > 0:
+                            set_level(lo_bid, lo_bbo, True, k, size[i_lo], base)
+                        else:
+                            set_level(lo_ask, lo_bbo, False, k, size[i_lo], base)
                 if e & END_OF_MESSAGE:
                     break
             i_lo += 1
@@ -241,7 +246,7 @@ def simulate(ev, exch_ts, local_ts, price, size, side, base, n_ticks, tick_size,
             requote(t, bid, ask, lo, cq, st, ip, scratch)
             last_bid, last_ask = bid, ask
         if ip[I_STRATEGY] != 0:
-            take(t, lo_bbo, books[4], books[5], base, vs, st, fp, ip, lo, cq)
+            take(t, lo_bbo, lo_bid, lo_ask, base, vs, st, fp, ip, lo, cq)
         if t >= next_record:
             if n_rec == rec_i.shape[0]:
                 rec_i = grow(rec_i)

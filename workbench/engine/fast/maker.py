@@ -70,6 +70,7 @@ from workbench.engine.fast.tables import (
     V_SAMPLE,
     V_VAR,
     WORKING,
+    borrowing,
     find_row,
     push,
     remove_row,
@@ -80,7 +81,7 @@ _GRID_REL = 1e-14
 _MAX_TICKS = 2.0**62  # a quote beyond this is no quote
 
 
-@njit(cache=True)
+@borrowing
 def local_report(rq, lo, fills_i, fills_f, vs, tick_size: float, lot_size: float,
                  st) -> None:
     r = st[S_RQ_HEAD] & (QUEUE_CAPACITY - 1)
@@ -104,7 +105,7 @@ def local_report(rq, lo, fills_i, fills_f, vs, tick_size: float, lot_size: float
         remove_row(lo, st, k, S_LO_N)
 
 
-@njit(cache=True)
+@borrowing
 def _snap(x: float) -> float:
     """``x`` itself when within the grid tolerance of a whole number, else NaN."""
     n = math.floor(x + 0.5)
@@ -121,7 +122,7 @@ def model_constants(fp: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@borrowing
 def _quote(mid_price: float, q_units: float, sigma_per_sqrt_s: float, best_bid: int,
            best_ask: int, qc: np.ndarray, fp: np.ndarray, ip: np.ndarray,
            tick_size: float) -> tuple[int, int]:
@@ -181,7 +182,7 @@ def quote_ticks(mid_price: float, q_units: float, sigma_per_sqrt_s: float, best_
                   model_constants(fp), fp, ip, tick_size)
 
 
-@njit(cache=True)
+@borrowing
 def _vol_on_price(t: int, logp: float, vs: np.ndarray, st: np.ndarray, ip, fp) -> None:
     """:meth:`EwmaVolatility.on_price <workbench.estimators.volatility.EwmaVolatility>`."""
     g = ip[I_VOL_GRID_NS]
@@ -213,7 +214,7 @@ def _vol_on_price(t: int, logp: float, vs: np.ndarray, st: np.ndarray, ip, fp) -
     vs[V_LOGP] = logp
 
 
-@njit(cache=True)
+@borrowing
 def _ladder(top: int, side: int, room: int, ip, out: np.ndarray) -> int:
     """:func:`workbench.quoting.ladder` into ``out`` rows (price, size); returns the count."""
     if top < 0 or room <= 0:
@@ -231,7 +232,7 @@ def _ladder(top: int, side: int, room: int, ip, out: np.ndarray) -> int:
     return n
 
 
-@njit(cache=True)
+@borrowing
 def _plan_side(t: int, side: int, levels: np.ndarray, n_levels: int, lo, cq, st, ip,
                pool: np.ndarray, unmatched: np.ndarray, places: np.ndarray,
                n_places: int) -> int:
@@ -286,7 +287,7 @@ def _plan_side(t: int, side: int, levels: np.ndarray, n_levels: int, lo, cq, st,
     return n_places
 
 
-@njit(cache=True)
+@borrowing
 def requote(t: int, bid: int, ask: int, lo, cq, st, ip, scratch: np.ndarray) -> None:
     """Reconcile our orders with the maker's ladders, through the gate's position check.
 
@@ -327,7 +328,7 @@ def requote(t: int, bid: int, ask: int, lo, cq, st, ip, scratch: np.ndarray) -> 
             return
 
 
-@njit(cache=True)
+@borrowing
 def send_place(t: int, kind: int, side: int, price: int, size: int, lo, cq, st, ip) -> bool:
     """Add a new order (``kind``: a resting place or the taker's IOC) to our table and send
     it; False (and the run stops) when the table is full."""
@@ -350,7 +351,7 @@ def send_place(t: int, kind: int, side: int, price: int, size: int, lo, cq, st, 
     return True
 
 
-@njit(cache=True)
+@borrowing
 def on_mid(t: int, bbo: np.ndarray, vs, st, fp, ip, tick_size: float) -> None:
     """Feed a market message's mid to the volatility EWMA (when the book is valid)."""
     bb, ba = bbo[0], bbo[1]
@@ -358,7 +359,7 @@ def on_mid(t: int, bbo: np.ndarray, vs, st, fp, ip, tick_size: float) -> None:
         _vol_on_price(t, math.log((bb + ba) * 0.5 * tick_size), vs, st, ip, fp)
 
 
-@njit(cache=True)
+@borrowing
 def targets(bbo: np.ndarray, vs, st, qc, fp, ip, tick_size: float):
     """``(bid, ask, sigma, mid)`` the maker wants now (-1 / NaN where none; no quotes when
     only the taker trades)."""

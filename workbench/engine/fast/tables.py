@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: How the kernel's helpers are compiled: without reference counting. They take arrays
+#: but never allocate, keep or return one, so counting references to their arguments
+#: (an atomic increment and decrement per array per call) is pure cost, about half the
+#: kernel's run time; :func:`~workbench.engine.fast.kernel.simulate` and the functions
+#: that allocate (:func:`grow`) keep it.
+borrowing = njit(cache=True, _nrt=False)
+
 NS_MAX = np.iinfo(np.int64).max
 # Capacities of the in-flight queues and the order tables; exceeding one stops the run.
 QUEUE_CAPACITY = 1 << 16
@@ -42,7 +49,7 @@ ERRORS = {
 }
 
 
-@njit(cache=True)
+@borrowing
 def push(q: np.ndarray, st: np.ndarray, head: int, tail: int, err: int, t: int, a: int,
          b: int, c: int, d: int, e: int) -> None:
     """Append ``(t, a, b, c, d, e)`` (as many columns as ``q`` has) to a ring queue whose
@@ -63,7 +70,7 @@ def push(q: np.ndarray, st: np.ndarray, head: int, tail: int, err: int, t: int, 
     st[tail] = n + 1
 
 
-@njit(cache=True)
+@borrowing
 def remove_row(rows: np.ndarray, st: np.ndarray, slot: int, n_slot: int) -> None:
     """Delete row ``slot`` of a table of ``st[n_slot]`` rows, keeping the others' order."""
     n = st[n_slot]
@@ -73,7 +80,7 @@ def remove_row(rows: np.ndarray, st: np.ndarray, slot: int, n_slot: int) -> None
     st[n_slot] = n - 1
 
 
-@njit(cache=True)
+@borrowing
 def find_row(rows: np.ndarray, n: int, oid: int) -> int:
     """The row of the first ``n`` whose column 0 (the order id) is ``oid``, or -1."""
     for k in range(n):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from workbench.engine.fast.maker import send_place
 from workbench.engine.fast.params import (
@@ -34,10 +33,11 @@ from workbench.engine.fast.tables import (
     S_POSITION,
     V_FLOW_BUY,
     V_FLOW_SELL,
+    borrowing,
 )
 
 
-@njit(cache=True)
+@borrowing
 def on_trade(t: int, aggressor: int, size_lots: int, vs: np.ndarray, st: np.ndarray,
              fp: np.ndarray) -> None:
     """Decay the buy and sell volumes to ``t`` and add a trade's size to its side."""
@@ -51,7 +51,7 @@ def on_trade(t: int, aggressor: int, size_lots: int, vs: np.ndarray, st: np.ndar
     st[S_FLOW_TS] = t
 
 
-@njit(cache=True)
+@borrowing
 def take_size(edge_bps: float, side: int, position: int, fp: np.ndarray,
               ip: np.ndarray) -> int:
     """:func:`workbench.strategies.taker.take_size_lots` on the kernel's parameters."""
@@ -63,7 +63,7 @@ def take_size(edge_bps: float, side: int, position: int, fp: np.ndarray,
     return max(0, min(size, limit - signed))
 
 
-@njit(cache=True)
+@borrowing
 def take(t: int, bbo: np.ndarray, bid_sizes: np.ndarray, ask_sizes: np.ndarray, base: int,
          vs, st, fp, ip, lo, cq) -> None:
     """Send the taker's IOC now if its predicted move pays fee, half spread and margin."""

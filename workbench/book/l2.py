@@ -92,7 +92,7 @@ class L2Book:
         # level by level ends: the last size given a price wins, and a level set to 0 goes.
         if not update:
             return
-        fresh = update.keys() - levels.keys()  # O(len(update)): the set is the smaller
+        fresh = set(update).difference(levels)  # O(len(update)): the set is the smaller
         levels.update(update)
         for t in [t for t, q in update.items() if not q]:
             del levels[t]

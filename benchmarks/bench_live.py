@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -108,7 +109,52 @@ async def _native_run(url: str) -> tuple[int, float]:
     sync = feed.syncs["BTCUSDT"]
     await _quiet(lambda: sync.stats.deltas_applied + sync.stats.deltas_stale)
     task.cancel()
+    _check_book("native", sync)
     return sync.stats.deltas_applied + sync.stats.deltas_stale, last[0] - started
+
+
+async def _bare_run(url: str) -> tuple[int, float]:
+    """Frames of the same stream read off the socket and dropped, and the seconds they
+    took: what the exchange delivers, the fastest any client could be here."""
+    api = venue_api("binance-usdm", url)
+    async with aiohttp.ClientSession() as http, http.ws_connect(api.ws, max_msg_size=0) as ws:
+        await ws.send_str('{"method":"SUBSCRIBE","params":["btcusdt@depth@0ms"],"id":1}')
+        await ws.receive()
+        started = last = time.perf_counter()
+        await _resume(url)
+        frames = 0
+        with contextlib.suppress(TimeoutError):
+            while True:
+                await ws.receive(timeout=1.0)
+                frames, last = frames + 1, time.perf_counter()
+        return frames, last - started
+
+
+#: The top levels of the reference book at the end of the stream (set before measuring).
+_REFERENCE_TOP: list[tuple] = []
+_TOP_LEVELS = 50
+
+
+def _reference_top(paths) -> tuple:
+    """The recorded file's snapshot and diffs applied offline: the book each side must
+    end with (its best :data:`_TOP_LEVELS` levels a side)."""
+    from workbench.data.binance.feed import read_raw_feed
+    from workbench.data.binance.instruments import SYNC_RULES
+
+    (key, table), = read_raw_feed(paths, workers=1).streams.items()
+    sync = BookSync(SYNC_RULES[key[0]], *key)
+    for e in table.events():
+        if type(e) is BookDelta:
+            sync.on_delta(e)
+        elif type(e) is BookSnapshot:
+            sync.on_snapshot(e)
+    return tuple(a.tolist() for a in sync.book.top(_TOP_LEVELS))
+
+
+def _check_book(side: str, sync: BookSync) -> None:
+    got = tuple(a.tolist() for a in sync.book.top(_TOP_LEVELS))
+    if not sync.synced or got != _REFERENCE_TOP[0]:
+        raise RuntimeError(f"{side}: the book at the end is not the recorded one's")
 
 
 async def _ccxt_run(url: str, diffs: int) -> tuple[int, float]:
@@ -134,6 +180,7 @@ async def _ccxt_run(url: str, diffs: int) -> tuple[int, float]:
     await _quiet(lambda: exchange.orderbooks.get("BTC/USDT:USDT", {}).get("nonce") or 0)
     task.cancel()
     await exchange.close()
+    _check_book("ccxt.pro", sync)
     return diffs, last[0] - started
 
 
@@ -141,8 +188,13 @@ def native_vs_ccxt() -> None:
     usdm = shared_files(USDM_FILE) or [p for p in sample_paths() if p.parent.name == "usdm"]
     diffs = sum(1 for m in Recording(usdm, channels=["depth"]).messages()
                 if m.channel.value == "depth")
+    _REFERENCE_TOP.append(_reference_top(usdm))
+    wire: list[float] = []
 
     def native() -> float:
+        with served(usdm) as url:
+            n, seconds = asyncio.run(_bare_run(url))
+        wire.append(seconds / n)
         with served(usdm) as url:
             n, seconds = asyncio.run(_native_run(url))
         return seconds / n
@@ -154,6 +206,10 @@ def native_vs_ccxt() -> None:
 
     pairs = interleave(native, ccxt_pro, warmup=False)
     report_pairs(FIGURES["ccxt"], pairs, "us/diff", 1e6)
+    ceiling = statistics.median(r / w for r, w in zip(pairs.reference, wire, strict=True))
+    info("native_feed_wire_ceiling", ceiling, "x", "ccxt.pro over a client that reads "
+         f"the frames and drops them, median of pairs (bare {statistics.median(wire) * 1e6:.3g}"
+         " us/frame): the highest figure any native client reaches against this exchange")
     info("native_feed_diffs_per_s", 1 / min(pairs.ours), "diffs/s",
          f"{diffs:,} USD-M diffs from an exchange in its own process")
 

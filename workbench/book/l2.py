@@ -54,8 +54,8 @@ class L2Book:
         ask_lots: Iterable[int],
     ) -> None:
         """Replace the whole book with an image; levels with zero size are ignored."""
-        self._bids = {t: q for t, q in zip(_ints(bid_ticks), _ints(bid_lots)) if q}
-        self._asks = {t: q for t, q in zip(_ints(ask_ticks), _ints(ask_lots)) if q}
+        self._bids = {t: q for t, q in zip(int_values(bid_ticks), int_values(bid_lots)) if q}
+        self._asks = {t: q for t, q in zip(int_values(ask_ticks), int_values(ask_lots)) if q}
         self._bid_keys = sorted(self._bids)
         self._ask_keys = sorted(-t for t in self._asks)
 
@@ -67,24 +67,31 @@ class L2Book:
         ask_lots: Iterable[int],
     ) -> None:
         """Set each listed level to its absolute size (0 deletes it)."""
-        self._apply_side(self._bids, self._bid_keys, _ints(bid_ticks), _ints(bid_lots), 1)
-        self._apply_side(self._asks, self._ask_keys, _ints(ask_ticks), _ints(ask_lots), -1)
+        self._apply_side(self._bids, self._bid_keys, dict(zip(int_values(bid_ticks),
+                                                              int_values(bid_lots))), 1)
+        self._apply_side(self._asks, self._ask_keys, dict(zip(int_values(ask_ticks),
+                                                              int_values(ask_lots))), -1)
+
+    def apply_levels(self, bids: dict[int, int], asks: dict[int, int]) -> None:
+        """Set each level of two ``price_ticks -> size_lots`` maps to its absolute size
+        (0 deletes it): :meth:`apply_delta` for levels already gathered by price."""
+        self._apply_side(self._bids, self._bid_keys, bids, 1)
+        self._apply_side(self._asks, self._ask_keys, asks, -1)
 
     def set_level(self, is_bid: bool, price_ticks: int, size_lots: int) -> None:
         """Set one level to an absolute size (0 deletes it)."""
         if is_bid:
-            self._apply_side(self._bids, self._bid_keys, (price_ticks,), (size_lots,), 1)
+            self._apply_side(self._bids, self._bid_keys, {price_ticks: size_lots}, 1)
         else:
-            self._apply_side(self._asks, self._ask_keys, (price_ticks,), (size_lots,), -1)
+            self._apply_side(self._asks, self._ask_keys, {price_ticks: size_lots}, -1)
 
     @staticmethod
-    def _apply_side(
-        levels: dict[int, int], keys: list[int], ticks: Iterable[int], lots: Iterable[int],
-        sign: int,
-    ) -> None:
+    def _apply_side(levels: dict[int, int], keys: list[int], update: dict[int, int],
+                    sign: int) -> None:
         # The batch at once (C-level dict and set operations), which ends where applying it
         # level by level ends: the last size given a price wins, and a level set to 0 goes.
-        update = dict(zip(ticks, lots))
+        if not update:
+            return
         fresh = set(update).difference(levels)  # O(len(update)): the set is the smaller
         levels.update(update)
         for t in [t for t, q in update.items() if not q]:
@@ -202,6 +209,6 @@ class L2Book:
         )
 
 
-def _ints(values: Iterable[int]) -> Iterable[int]:
+def int_values(values: Iterable[int]) -> Iterable[int]:
     """Plain Python ints from a numpy array (dict keys must not be numpy scalars)."""
     return values.tolist() if isinstance(values, np.ndarray) else values

@@ -11,10 +11,11 @@ venues' documentation prescribes. Nothing is ever applied across a gap.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from workbench.book.l2 import L2Book
+from workbench.book.l2 import L2Book, int_values
 from workbench.core.events import BookDelta, BookSnapshot
 
 
@@ -165,6 +166,40 @@ class BookSync:
         self._last_event, self._last_changed = delta, changed
         return changed
 
+    def on_deltas(self, deltas: Iterable[BookDelta]) -> int:
+        """Take a run of diffs in arrival order; returns how many were applied.
+
+        Every diff goes through the same checks as in :meth:`on_delta` (buffered before
+        a snapshot, stale ones dropped, a gap clears the book), and the book, its id, its
+        state and the counts end as after :meth:`on_delta` on each in turn. The levels
+        the applied diffs set are put in the book once, at the end, the last size given
+        to a price winning: a level set and removed within the run costs the book
+        nothing. For a reader that looks at the book after the run only (a live feed's
+        batch); :attr:`SyncStats.crossed_updates` counts the run once.
+        """
+        bids: dict[int, int] = {}
+        asks: dict[int, int] = {}
+        applied = 0
+        last: BookDelta | None = None
+        accepted = False
+        for last in deltas:
+            accepted = self._accept(last)
+            if accepted:
+                bids.update(zip(int_values(last.bid_ticks), int_values(last.bid_lots)))
+                asks.update(zip(int_values(last.ask_ticks), int_values(last.ask_lots)))
+                applied += 1
+            elif self.state is not SyncState.SYNCED:  # a gap cleared the book
+                bids.clear()
+                asks.clear()
+        if last is not None:
+            self._last_event, self._last_changed = last, accepted
+        if bids or asks:
+            book = self.book
+            book.apply_levels(bids, asks)
+            if book.crossed:
+                self.stats.crossed_updates += 1
+        return applied
+
     def _on_snapshot(self, snap: BookSnapshot) -> bool:
         self.stats.snapshots += 1
         if self.state is SyncState.SYNCED and snap.last_update_id <= self._last_id:
@@ -180,6 +215,17 @@ class BookSync:
         return True
 
     def _on_delta(self, delta: BookDelta) -> bool:
+        if not self._accept(delta):
+            return False
+        book = self.book
+        book.apply_delta(delta.bid_ticks, delta.bid_lots, delta.ask_ticks, delta.ask_lots)
+        if book.crossed:
+            self.stats.crossed_updates += 1
+        return True
+
+    def _accept(self, delta: BookDelta) -> bool:
+        """The sequence checks: True when ``delta`` is the next to apply (its id is then
+        the book's and it is counted applied); else it is buffered, stale or a gap."""
         if self.state is not SyncState.SYNCED:
             if len(self._buffer) == self._buffer.maxlen:
                 self.stats.deltas_buffered_dropped += 1
@@ -198,12 +244,8 @@ class BookSync:
         elif not rule.follows(self._last_id, delta):
             self._gap(delta, self._last_id, "diff does not follow the previous one")
             return False
-        book = self.book
-        book.apply_delta(delta.bid_ticks, delta.bid_lots, delta.ask_ticks, delta.ask_lots)
         self._last_id = delta.last_update_id
         self.stats.deltas_applied += 1
-        if book.crossed:
-            self.stats.crossed_updates += 1
         return True
 
     def _gap(self, delta: BookDelta, expected_id: int, reason: str) -> None:

@@ -54,6 +54,7 @@ ROW_COLUMNS: dict[str, np.dtype] = {
 FRAME_COLUMNS = ("local_ts_ns", "exch_ts_ns", "kind", "side", "price_ticks", "size_lots",
                  "msg", "seq_first", "seq_last", "seq_prev")
 
+_BBO, _TRADE, _DELTA = int(EventKind.BBO), int(EventKind.TRADE), int(EventKind.DELTA)
 KIND_NAMES = {k.value: k.name.lower() for k in EventKind}
 _KIND_CODES = {name: code for code, name in KIND_NAMES.items()}
 
@@ -185,26 +186,29 @@ class EventTable:
         pxl = px.tolist()
         szl = sz.tolist()
         empty = np.zeros(0, dtype=np.int64)
-        for kind, local, exch, s1, s2, s3, a, n in zip(
+        start, count = m["row_start"], m["n_rows"]
+        # Bid and ask rows of each message, counted for all of them at once.
+        bids_before = np.concatenate(([0], np.cumsum(side == 1)))
+        asks_before = np.concatenate(([0], np.cumsum(side == -1)))
+        end = start + count
+        n_bids = (bids_before[end] - bids_before[start]).tolist()
+        n_asks = (asks_before[end] - asks_before[start]).tolist()
+        for kind, local, exch, s1, s2, s3, a, n_bid, n_ask in zip(
             m["kind"].tolist(), m["local_ts_ns"].tolist(), m["exch_ts_ns"].tolist(),
             m["seq_first"].tolist(), m["seq_last"].tolist(), m["seq_prev"].tolist(),
-            m["row_start"].tolist(), m["n_rows"].tolist(), strict=True,
+            start.tolist(), n_bids, n_asks, strict=True,
         ):
-            if kind == EventKind.BBO:
+            if kind == _BBO:
                 yield BestBidOffer(exch, local, venue, symbol, pxl[a], szl[a], pxl[a + 1],
                                    szl[a + 1], s1)
-            elif kind == EventKind.TRADE:
+            elif kind == _TRADE:
                 yield Trade(exch, local, venue, symbol, pxl[a], szl[a],
-                            Side.BUY if side[a] == 1 else Side.SELL, s1)
+                            Side.BUY if n_bid else Side.SELL, s1)
             else:
-                b = a + n
-                sides = side[a:b]
-                n_bid = int(np.count_nonzero(sides == 1))
-                n_ask = n - n_bid if sides[-1] == -1 else 0
                 e = a + n_bid
                 bid_t, bid_l = (px[a:e], sz[a:e]) if n_bid else (empty, empty)
                 ask_t, ask_l = (px[e:e + n_ask], sz[e:e + n_ask]) if n_ask else (empty, empty)
-                if kind == EventKind.DELTA:
+                if kind == _DELTA:
                     yield BookDelta(exch, local, venue, symbol, bid_t, bid_l, ask_t, ask_l,
                                     s1, s2, s3)
                 else:

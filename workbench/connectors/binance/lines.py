@@ -5,8 +5,10 @@ batches of lines go through :func:`~workbench.data.binance.parse.parse_lines` (t
 of the recorded files) and each book through :class:`~workbench.book.sync.BookSync` (the
 sync of the replays). Whatever arrived while the previous batch was processed is the
 next batch, so the parser's per-call cost is spread over more messages the faster they
-come. A malformed line is counted, logged and dropped (the diff it carried shows up as a
-gap, and the book resyncs); it never stops the feed.
+come. Each book takes a batch's diffs as one run
+(:meth:`~workbench.book.sync.BookSync.on_deltas`: every diff checked in turn, their levels
+put in the book once). A malformed line is counted, logged and dropped (the diff it
+carried shows up as a gap, and the book resyncs); it never stops the feed.
 """
 
 from __future__ import annotations
@@ -82,8 +84,22 @@ class LinePath:
             sources.append([gap_marker(self.venue, sym, ts) for ts, sym in markers])
         events = list(heapq.merge(*sources, key=_local_ts)) if len(sources) > 1 else (
             sources[0] if sources else [])
+        run: list[BookDelta] = []
         for event in events:
-            self._book(event)
+            if type(event) is BookDelta:
+                if run and run[0].symbol != event.symbol:
+                    self._deltas(run)
+                    run = []
+                run.append(event)
+            elif type(event) is BookSnapshot:
+                if run:
+                    self._deltas(run)
+                    run = []
+                self.streams[event.symbol].snapshots += 1
+                self.syncs[event.symbol].on_snapshot(event)
+                self._track(event.symbol, event.local_ts_ns)
+        if run:
+            self._deltas(run)
         return events
 
     def _parse(self, sym: str, lines: list[bytes]) -> list[MarketEvent]:
@@ -107,26 +123,29 @@ class LinePath:
             return [e for t in tables for e in t.events()]
         return []
 
-    def _book(self, event: MarketEvent) -> None:
-        kind = type(event)
-        if kind is not BookDelta and kind is not BookSnapshot:
-            return
-        sym = event.symbol
+    def _deltas(self, run: list[BookDelta]) -> None:
+        """A run of one symbol's diffs into its book at once (the book is read after the
+        batch only), the stream's state as after each of them."""
+        sym = run[0].symbol
+        sync = self.syncs[sym]
+        gaps = sync.stats.gap_count
+        sync.on_deltas(run)
+        self._track(sym, sync.stats.gaps[-1].local_ts_ns if sync.stats.gap_count != gaps
+                    else run[0].local_ts_ns)
+
+    def _track(self, sym: str, ts: int) -> None:
+        """The stream's status after its book took events; ``ts``: when it went unsynced
+        if it did."""
         sync, st = self.syncs[sym], self.streams[sym]
-        if kind is BookDelta:
-            sync.on_delta(event)
-        else:
-            st.snapshots += 1
-            sync.on_snapshot(event)
         gaps = sync.stats.gap_count
         if gaps != self._gaps[sym]:
             st.gaps += gaps - self._gaps[sym]
             self._gaps[sym] = gaps
         if sync.synced:
             if not st.synced:
-                st.on_synced(event.local_ts_ns)
+                st.on_synced(ts)
         elif st.synced or not st.unsynced_since_ns:
-            st.on_unsynced(event.local_ts_ns)
+            st.on_unsynced(ts)
 
     def needs_snapshot(self) -> list[str]:
         """Symbols whose book waits for a snapshot."""

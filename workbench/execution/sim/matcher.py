@@ -284,14 +284,13 @@ class InstrumentMatcher:
                         order.ahead_lots += back
                         order.credit_lots -= back
                     volume = self._trade_at(reached, price, volume, ts_ns, out)
-                else:
-                    own.traded[price] = own.traded.get(price, 0) + trade.size_lots
-                    volume = self._trade_at(queue, price, volume, ts_ns, out)
-                if shown:
                     visible = self.sync.book.size_at(own.is_bid, price)
                     for order in queue:
                         if order.ahead_lots > visible:
                             order.ahead_lots = visible
+                else:
+                    own.traded[price] = own.traded.get(price, 0) + trade.size_lots
+                    volume = self._trade_at(queue, price, volume, ts_ns, out)
             else:
                 volume = self._trade_through(levels[price], price, volume, ts_ns, out)
             own.drop_filled(price)
@@ -344,32 +343,30 @@ class InstrumentMatcher:
                 bid.taken.forget(event.bid_ticks.tolist())
             if ask.taken:
                 ask.taken.forget(event.ask_ticks.tolist())
-            diff_ts = event.exch_ts_ns
-            if synced and diff_ts > self._diff_ts_ns:
-                self._diff_ts_ns = diff_ts
+            if synced and event.exch_ts_ns > self._diff_ts_ns:
+                self._diff_ts_ns = event.exch_ts_ns
+            credit = synced
         else:
             if not sync.on_snapshot(event):
                 return
             bid.taken.clear()
             ask.taken.clear()
-            diff_ts = None
+            credit = False
         if not sync.synced:
             return
         if bid.orders:
-            self._requeue(bid, bids_before, diff_ts)
+            self._requeue(bid, bids_before, credit)
             self._cross(bid, ask, ts_ns, out)
         if ask.orders:
-            self._requeue(ask, asks_before, diff_ts)
+            self._requeue(ask, asks_before, credit)
             self._cross(ask, bid, ts_ns, out)
 
-    def _requeue(self, own: _Side, before: dict[int, int] | None,
-                 diff_ts_ns: int | None) -> None:
+    def _requeue(self, own: _Side, before: dict[int, int] | None, credit: bool) -> None:
         """Re-queue our orders on ``own`` after a book message: ``before`` holds our
-        levels' sizes before it (None when the book was not synchronised); ``diff_ts_ns``
-        is a diff's venue time, None for a snapshot. Only a diff on a synchronised book
-        leaves credit."""
+        levels' sizes before it (None when the book was not synchronised); ``credit``:
+        the message is a diff on a synchronised book, which leaves credit (anything else
+        leaves none)."""
         size_at, is_bid = self.sync.book.size_at, own.is_bid
-        credit = before is not None and diff_ts_ns is not None
         for price, queue in own.orders.items():
             after = size_at(is_bid, price)
             changed = before is None or after != before[price]

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,29 +91,42 @@ def test_price_order_stays_consistent_under_churn():
     assert book._bid_keys == [5] and book._ask_keys == []
 
 
-def test_batch_updates_end_where_level_by_level_updates_end():
+def _apply_delta(book, bid_t, bid_l, ask_t, ask_l):
+    book.apply_delta(bid_t, bid_l, ask_t, ask_l)
+
+
+def _apply_levels(book, *sides):
+    book.apply_levels(*(np.array(x, dtype=np.int64) for x in sides))
+
+
+# A small book that most batches rewrite (its price keys rebuilt in one pass), and a deep
+# one that a batch barely touches (keys moved level by level): both paths, both methods.
+@pytest.mark.parametrize("apply", [_apply_delta, _apply_levels])
+@pytest.mark.parametrize(("low", "high", "depth"), [(90, 110, 0), (0, 6000, 3000)])
+def test_batch_updates_end_where_level_by_level_updates_end(apply, low, high, depth):
     """Random diffs with repeated prices inside one batch, zeros for absent levels and
     deletions: the book equals a plain dict that applies each level in order."""
     import random
 
     rng = random.Random(11)
     book = L2Book()
-    bids: dict[int, int] = {}
-    asks: dict[int, int] = {}
+    bids = {t: 1 for t in range(low, high, 2)[:depth]}
+    asks = {t: 1 for t in range(high, low, -2)[:depth]}
+    book.apply_snapshot(list(bids), list(bids.values()), list(asks), list(asks.values()))
     for _ in range(400):
         sides = []
         for ref in (bids, asks):
             n = rng.randint(0, 12)
-            ticks = [rng.randint(90, 110) for _ in range(n)]
+            ticks = [rng.randint(low, high) for _ in range(n)]
             lots = [rng.choice((0, 0, 1, 2, 5)) for _ in range(n)]
             for t, q in zip(ticks, lots):
                 if q:
                     ref[t] = q
                 else:
                     ref.pop(t, None)
-            sides.append((ticks, lots))
-        book.apply_delta(*sides[0], *sides[1])
-        bid_t, bid_l, ask_t, ask_l = book.top(1000)
+            sides += [ticks, lots]
+        apply(book, *sides)
+        bid_t, bid_l, ask_t, ask_l = book.top(10_000)
         assert dict(zip(bid_t.tolist(), bid_l.tolist())) == bids
         assert dict(zip(ask_t.tolist(), ask_l.tolist())) == asks
         assert bid_t.tolist() == sorted(bids, reverse=True)

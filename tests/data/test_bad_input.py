@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import numpy as np
 import pytest
 
 from workbench.cli import main
@@ -73,12 +74,52 @@ def test_malformed_line_names_file_and_line(tmp_path, bad):
 
 @pytest.mark.parametrize("price,qty", [(b"abc", b"0.001"), (b"-100.0", b"0.001"),
                                        (b"100.05", b"0.001"), (b"100.0", b"-0.001"),
-                                       (b"NaN", b"0.001"), (b"0", b"0.001")])
+                                       (b"NaN", b"0.001"), (b"0", b"0.001"),
+                                       (b"true", b"0.001"), (b"100.0", b"null"),
+                                       (b"100.0,1", b"0.001"), (b"1e", b"0.001")])
 def test_bad_numbers_name_file_and_line(tmp_path, price, qty):
     path = write(tmp_path, [SNAP, trade(1050), trade(1100, price, qty), trade(1200)])
     with pytest.raises(DataError) as err:
         parse_file(path)
     assert err.value.line == 3
+
+
+@pytest.mark.parametrize("form", [b"+100.0", b"100.", b"0100.0", b"1.0e2", b"100"])
+def test_decimal_forms_json_does_not_allow_still_parse(tmp_path, form):
+    path = write(tmp_path, [SNAP, depth(1100, 10, 12, 9, bids=b'[["%s","3.000"]]' % form)])
+    assert replay_book(path).book.best_bid() == (1000, 3000)
+
+
+def test_levels_past_one_read_chunk_are_all_read_in_order(tmp_path):
+    from workbench.data.binance import parse
+
+    rng = np.random.default_rng(7)
+    n = 2 * parse._CHUNK_BYTES // 20  # two chunks and more of "price","size" pairs
+    ticks, lots = rng.integers(1, 10**7, n), rng.integers(1, 10**9, n)
+    pairs = b",".join(b'["%d.%d","%d.%03d"]' % (t // 10, t % 10, q // 1000, q % 1000)
+                      for t, q in zip(ticks.tolist(), lots.tolist(), strict=True))
+    path = write(tmp_path, [SNAP, depth(1100, 10, 12, 9, bids=b"[" + pairs + b"]")])
+    (table,), _ = parse_file(path)
+    rows = table.rows
+    bid = rows["side"] == 1
+    assert bid.sum() == n + 1  # the snapshot's level and the diff's
+    np.testing.assert_array_equal(rows["price_ticks"][bid][1:], ticks)
+    np.testing.assert_array_equal(rows["size_lots"][bid][1:], lots)
+
+
+def test_numbers_are_the_doubles_float_gives():
+    from workbench.data.binance import parse
+
+    rng = np.random.default_rng(11)
+    mantissa = rng.integers(0, 10**17, 50_000, dtype=np.int64).tolist()
+    places = rng.integers(0, 16, 50_000).tolist()
+    text = [str(m) if not d else f"{m // 10**d}.{m % 10**d:0{d}d}"
+            for m, d in zip(mantissa, places, strict=True)]
+    text += ["0.30000000000000004", "9007199254740993", "2.2250738585072014e-308"]
+    blob = ",".join(text).encode()
+    got = parse._parse_json(blob, len(text))
+    assert got is not None
+    assert got.tolist() == [float(t) for t in text]
 
 
 def test_bad_level_in_a_depth_diff_names_its_line(tmp_path):

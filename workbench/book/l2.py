@@ -72,11 +72,14 @@ class L2Book:
         self._apply_side(self._asks, self._ask_keys, dict(zip(int_values(ask_ticks),
                                                               int_values(ask_lots))), -1)
 
-    def apply_levels(self, bids: dict[int, int], asks: dict[int, int]) -> None:
-        """Set each level of two ``price_ticks -> size_lots`` maps to its absolute size
-        (0 deletes it): :meth:`apply_delta` for levels already gathered by price."""
-        self._apply_side(self._bids, self._bid_keys, bids, 1)
-        self._apply_side(self._asks, self._ask_keys, asks, -1)
+    def apply_levels(self, bid_ticks: np.ndarray, bid_lots: np.ndarray,
+                     ask_ticks: np.ndarray, ask_lots: np.ndarray) -> None:
+        """Set each level to its absolute size (0 deletes it), a price given several
+        times taking its last size: :meth:`apply_delta` for the levels of many diffs at
+        once, each price's last size found in one sort, so that the book touches every
+        price once."""
+        self._apply_arrays(self._bids, self._bid_keys, bid_ticks, bid_lots, 1)
+        self._apply_arrays(self._asks, self._ask_keys, ask_ticks, ask_lots, -1)
 
     def set_level(self, is_bid: bool, price_ticks: int, size_lots: int) -> None:
         """Set one level to an absolute size (0 deletes it)."""
@@ -94,14 +97,22 @@ class L2Book:
             return
         fresh = set(update).difference(levels)  # O(len(update)): the set is the smaller
         levels.update(update)
-        for t in [t for t, q in update.items() if not q]:
-            del levels[t]
-            if t in fresh:
-                fresh.discard(t)
-            else:
-                del keys[bisect_left(keys, sign * t)]
-        for t in fresh:
-            insort(keys, sign * t)
+        gone = [t for t, q in update.items() if not q]
+        _rekey(levels, keys, fresh, gone, sign)
+
+    @staticmethod
+    def _apply_arrays(levels: dict[int, int], keys: list[int], ticks: np.ndarray,
+                      lots: np.ndarray, sign: int) -> None:
+        if not len(ticks):
+            return
+        if len(ticks) > 1:  # each price once, with its last size
+            last = len(ticks) - 1 - np.unique(ticks[::-1], return_index=True)[1]
+            ticks, lots = ticks[last], lots[last]
+        prices = ticks.tolist()
+        fresh = set(prices).difference(levels)
+        levels.update(zip(prices, lots.tolist(), strict=True))
+        zero = lots == 0
+        _rekey(levels, keys, fresh, ticks[zero].tolist() if zero.any() else [], sign)
 
     # -- top of book ---------------------------------------------------------------------
     @property
@@ -212,3 +223,26 @@ class L2Book:
 def int_values(values: Iterable[int]) -> Iterable[int]:
     """Plain Python ints from a numpy array (dict keys must not be numpy scalars)."""
     return values.tolist() if isinstance(values, np.ndarray) else values
+
+
+def _rekey(levels: dict[int, int], keys: list[int], fresh: set[int], gone: list[int],
+           sign: int) -> None:
+    """Levels set to 0 (``gone``) leave ``levels``; the sorted ``keys`` (prices times
+    ``sign``) lose the ones the book had and gain the ``fresh`` ones that stay."""
+    for t in gone:
+        del levels[t]
+    dropped = [t for t in gone if t not in fresh]  # levels the book had
+    fresh.difference_update(gone)
+    if len(dropped) + len(fresh) > len(keys) >> 4:
+        # Many changes (a live batch): one pass over the keys and a sort of a sorted run
+        # and a short tail, instead of a memory move per level.
+        if dropped:
+            out = {sign * t for t in dropped}
+            keys[:] = [k for k in keys if k not in out]
+        keys.extend([sign * t for t in fresh])
+        keys.sort()
+        return
+    for t in dropped:
+        del keys[bisect_left(keys, sign * t)]
+    for t in fresh:
+        insort(keys, sign * t)

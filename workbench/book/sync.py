@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from workbench.book.l2 import L2Book, int_values
+import numpy as np
+
+from workbench.book.l2 import L2Book
 from workbench.core.events import BookDelta, BookSnapshot
 
 
@@ -177,28 +179,36 @@ class BookSync:
         nothing. For a reader that looks at the book after the run only (a live feed's
         batch); :attr:`SyncStats.crossed_updates` counts the run once.
         """
-        bids: dict[int, int] = {}
-        asks: dict[int, int] = {}
+        applied, last, accepted = self._take_run(deltas)
+        if last is not None:
+            self._last_event, self._last_changed = last, accepted
+        return applied
+
+    def _take_run(self, deltas: Iterable[BookDelta]) -> tuple[int, BookDelta | None, bool]:
+        """The sequence checks of each diff in turn, the applied ones' levels put in the
+        book at once; returns how many were applied, the last diff and whether it was."""
+        run: list[BookDelta] = []
         applied = 0
+        accept = self._accept
         last: BookDelta | None = None
         accepted = False
         for last in deltas:
-            accepted = self._accept(last)
+            accepted = accept(last)
             if accepted:
-                bids.update(zip(int_values(last.bid_ticks), int_values(last.bid_lots)))
-                asks.update(zip(int_values(last.ask_ticks), int_values(last.ask_lots)))
+                run.append(last)
                 applied += 1
             elif self.state is not SyncState.SYNCED:  # a gap cleared the book
-                bids.clear()
-                asks.clear()
-        if last is not None:
-            self._last_event, self._last_changed = last, accepted
-        if bids or asks:
+                run.clear()
+        if run:
             book = self.book
-            book.apply_levels(bids, asks)
+            if len(run) == 1:
+                d = run[0]
+                book.apply_delta(d.bid_ticks, d.bid_lots, d.ask_ticks, d.ask_lots)
+            else:
+                book.apply_levels(*(np.concatenate([d[k] for d in run]) for k in range(4, 8)))
             if book.crossed:
                 self.stats.crossed_updates += 1
-        return applied
+        return applied, last, accepted
 
     def _on_snapshot(self, snap: BookSnapshot) -> bool:
         self.stats.snapshots += 1
@@ -210,8 +220,8 @@ class BookSync:
         self._awaiting_first = True
         buffered = list(self._buffer)
         self._buffer.clear()
-        for delta in buffered:
-            self._on_delta(delta)
+        if buffered:
+            self._take_run(buffered)
         return True
 
     def _on_delta(self, delta: BookDelta) -> bool:
@@ -254,3 +264,4 @@ class BookSync:
         self.book.clear()
         self._buffer.clear()
         self._buffer.append(delta)
+

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 import aiohttp
 from common import shared_files
-from interleave import QUICK, Figure, info, interleave, report_pairs, require
+from interleave import QUICK, Figure, info, interleave, interleave_metrics, report_pairs, require
 
 from workbench.book.sync import BINANCE_FUTURES, BookSync
 from workbench.connectors.binance.feed import BinanceFeed, BinanceFeeds, venue_api
@@ -92,8 +92,9 @@ async def _resume(url: str) -> None:
             r.raise_for_status()
 
 
-async def _native_run(url: str) -> tuple[int, float]:
-    """Diffs applied to our book and the seconds they took, native feed, USD-M BTCUSDT."""
+async def _native_run(url: str) -> tuple[int, float, float]:
+    """Diffs applied to our book, the seconds they took and the CPU seconds this process
+    spent meanwhile (the quiet wait at the end included), native feed, USD-M BTCUSDT."""
     feed = BinanceFeed("binance-usdm", ["BTCUSDT"], trades=False, book_ticker=False,
                        api=venue_api("binance-usdm", url), stale_after_s=600)
     last = [0.0]
@@ -104,13 +105,14 @@ async def _native_run(url: str) -> tuple[int, float]:
     task = asyncio.create_task(feed.run(emit))
     while not feed._subscribed:
         await asyncio.sleep(0.01)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await _resume(url)
     sync = feed.syncs["BTCUSDT"]
     await _quiet(lambda: sync.stats.deltas_applied + sync.stats.deltas_stale)
+    cpu = time.process_time() - cpu
     task.cancel()
     _check_book("native", sync)
-    return sync.stats.deltas_applied + sync.stats.deltas_stale, last[0] - started
+    return sync.stats.deltas_applied + sync.stats.deltas_stale, last[0] - started, cpu
 
 
 async def _bare_run(url: str) -> tuple[int, float]:
@@ -157,8 +159,9 @@ def _check_book(side: str, sync: BookSync) -> None:
         raise RuntimeError(f"{side}: the book at the end is not the recorded one's")
 
 
-async def _ccxt_run(url: str, diffs: int) -> tuple[int, float]:
-    """The same stream through ccxt.pro's watch_order_book into our book."""
+async def _ccxt_run(url: str, diffs: int) -> tuple[int, float, float]:
+    """The same stream through ccxt.pro's watch_order_book into our book (as
+    :func:`_native_run`)."""
     exchange = point_ccxt(make_exchange("binanceusdm", config={"enableRateLimit": False}),
                           url)
     feed = CcxtFeed(exchange, ["BTC/USDT:USDT"], trades=False, stale_after_s=600)
@@ -175,13 +178,14 @@ async def _ccxt_run(url: str, diffs: int) -> tuple[int, float]:
 
     task = asyncio.create_task(feed.run(emit))
     await asyncio.sleep(0.3)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await _resume(url)
     await _quiet(lambda: exchange.orderbooks.get("BTC/USDT:USDT", {}).get("nonce") or 0)
+    cpu = time.process_time() - cpu
     task.cancel()
     await exchange.close()
     _check_book("ccxt.pro", sync)
-    return diffs, last[0] - started
+    return diffs, last[0] - started, cpu
 
 
 def native_vs_ccxt() -> None:
@@ -191,21 +195,26 @@ def native_vs_ccxt() -> None:
     _REFERENCE_TOP.append(_reference_top(usdm))
     wire: list[float] = []
 
-    def native() -> float:
+    def native() -> tuple[float, float]:
         with served(usdm) as url:
             n, seconds = asyncio.run(_bare_run(url))
         wire.append(seconds / n)
         with served(usdm) as url:
-            n, seconds = asyncio.run(_native_run(url))
-        return seconds / n
+            n, seconds, cpu = asyncio.run(_native_run(url))
+        return seconds / n, cpu / n
 
-    def ccxt_pro() -> float:
+    def ccxt_pro() -> tuple[float, float]:
         with served(usdm) as url:
-            n, seconds = asyncio.run(_ccxt_run(url, diffs))
-        return seconds / n
+            n, seconds, cpu = asyncio.run(_ccxt_run(url, diffs))
+        return seconds / n, cpu / n
 
-    pairs = interleave(native, ccxt_pro, warmup=False)
+    pairs, cpu = interleave_metrics(native, ccxt_pro, warmup=False)
     report_pairs(FIGURES["ccxt"], pairs, "us/diff", 1e6)
+    info("native_feed_cpu_vs_ccxt_pro", statistics.median(cpu.ratios(speed=True)), "x",
+         "CPU seconds of the client process per diff, ccxt.pro over native, median of "
+         f"pairs (ours {statistics.median(cpu.ours) * 1e6:.3g}, ref "
+         f"{statistics.median(cpu.reference) * 1e6:.3g} us/diff): what the wall figure "
+         "reads on a machine whose other processes take no core from the client")
     ceiling = statistics.median(r / w for r, w in zip(pairs.reference, wire, strict=True))
     info("native_feed_wire_ceiling", ceiling, "x", "ccxt.pro over a client that reads "
          f"the frames and drops them, median of pairs (bare {statistics.median(wire) * 1e6:.3g}"

@@ -233,16 +233,17 @@ def _rekey(levels: dict[int, int], keys: list[int], fresh: set[int], gone: list[
         del levels[t]
     dropped = [t for t in gone if t not in fresh]  # levels the book had
     fresh.difference_update(gone)
-    if len(dropped) + len(fresh) > len(keys) >> 4:
-        # Many changes (a live batch): one pass over the keys and a sort of a sorted run
-        # and a short tail, instead of a memory move per level.
-        if dropped:
-            out = {sign * t for t in dropped}
-            keys[:] = [k for k in keys if k not in out]
+    # Many changes (a live batch): one pass over the keys, or a sort of a sorted run and
+    # a short tail, instead of a memory move per level.
+    if len(dropped) > len(keys) >> 4:
+        out = {sign * t for t in dropped}
+        keys[:] = [k for k in keys if k not in out]
+    else:
+        for t in dropped:
+            del keys[bisect_left(keys, sign * t)]
+    if len(fresh) > len(keys) >> 6:
         keys.extend([sign * t for t in fresh])
         keys.sort()
-        return
-    for t in dropped:
-        del keys[bisect_left(keys, sign * t)]
-    for t in fresh:
-        insort(keys, sign * t)
+    else:
+        for t in fresh:
+            insort(keys, sign * t)

@@ -78,14 +78,20 @@ def test_toxicity_rows_report_share_and_markouts(card):
     assert (marks["baseline_value"] > 0).all()  # a trade's own direction persists
 
 
-# Out of sample (calibrated on one day, scored on the other), the share of events the
-# guard acts on. Every component is on an absolute scale, so the quieter day flags less
-# than the 10% it was calibrated to; ETH's 07-18 day scored with 08-08's calibration
-# (whose weights lean on low VPIN and low markouts, signs that flip between the days)
-# flags 15.5%.
-SPLITS = [("btc", "0718->0808"), ("btc", "0808->0718"), ("eth", "0718->0808"),
-          pytest.param("eth", "0808->0718", marks=pytest.mark.xfail(
-              strict=True, reason="flags 15.5% of 07-18's events, above the 15% target"))]
+# Out of sample (calibrated on one day, scored on the other), the share of events on
+# which the guard, replayed with its hysteresis and 2 s cool-down, widens or pulls a
+# side; the threshold puts it at 10% of the calibration day's events. The burst and
+# sweep components are in notional and bps, so the busier 08-08 flags more with
+# 07-18's threshold (BTC 25.8%, ETH 15.4%), and 07-18 with 08-08's weights 27.9% (BTC).
+SPLITS = [
+    pytest.param("btc", "0718->0808", marks=pytest.mark.xfail(
+        strict=True, reason="the guard acts on 25.8% of 08-08's events, above 15%")),
+    pytest.param("btc", "0808->0718", marks=pytest.mark.xfail(
+        strict=True, reason="the guard acts on 27.9% of 07-18's events, above 15%")),
+    pytest.param("eth", "0718->0808", marks=pytest.mark.xfail(
+        strict=True, reason="the guard acts on 15.4% of 08-08's events, above 15%")),
+    ("eth", "0808->0718"),
+]
 
 
 @pytest.mark.parametrize(("asset", "split"), SPLITS)
@@ -95,8 +101,10 @@ def test_guard_flags_at_most_15_percent_of_events_out_of_sample(card, asset, spl
     assert len(share) == 1 and share.iloc[0] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="not reached out of sample: flagged/unflagged "
-                   "markout ratios 0.05 to 2.06 over the four splits and two horizons")
+@pytest.mark.xfail(strict=True, reason="not reached out of sample: the fills of orders "
+                   "meeting a side the guard widens or pulls are -0.44 to 2.30 times as "
+                   "adverse as the others over the four splits and two horizons (2.30 "
+                   "only ETH 08-08->07-18 at 1 s)")
 def test_flagged_flow_is_twice_as_adverse_out_of_sample(card):
     rows = card.rows("toxicity", metric="markout_ratio")
     assert len(rows) == 8 and (rows["value"] >= 2.0).all(), rows[["split", "horizon_s",
@@ -108,7 +116,8 @@ def test_toxicity_threshold_is_calibrated_on_each_day(card):
     assert len(fits) == 4
     # each calibration day got its own threshold, none the uncalibrated 0.9
     q0 = [f.toxicity.quiet_quantile for f in fits.values()]
-    assert len(set(q0)) > 1 and all(0.8 < q < 0.95 for q in q0)
+    # (the guard holds each episode 2 s, so its threshold sits above the raw score's)
+    assert len(set(q0)) > 1 and all(0.9 < q < 0.97 for q in q0)
 
 
 def test_summary_and_plot(card):
@@ -128,8 +137,10 @@ def test_scorecard_without_data_renders_its_rows():
     assert s["skill"].iloc[0] == pytest.approx(0.1) and s["skill_low"].iloc[0] == 0.05
 
 
-def test_flag_threshold_is_the_guards_widen_threshold():
-    from workbench.analytics.scorecard.toxicity import WIDEN_ON
-    from workbench.strategies.toxic_guard import GuardParams
-
-    assert WIDEN_ON == GuardParams().widen_on
+def test_flagged_rows_count_orders_that_met_the_replayed_guard(card):
+    rows = card.rows("toxicity", metric="markout_ratio")
+    marks = card.rows("toxicity", metric="markout_bps")
+    # one fill per aggressive order: fewer rows than prints (21,313 on BTC 08-08)
+    btc = marks[(marks["asset"] == "btc") & marks["split"].str.startswith("0718->0808")]
+    assert (btc["n"] < 6000).all() and (btc["n"] > 5000).all()
+    assert (rows["n"] > 0).all()

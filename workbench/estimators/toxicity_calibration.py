@@ -8,17 +8,26 @@ fits, for :class:`~workbench.estimators.toxicity.ToxicityParams`:
 * ``weights``: each component's Spearman correlation between its percentile just before
   an aggressive order (on the order's side) and the markout of the fill it gave a maker
   resting at the touch (:func:`order_markouts`, at the markout horizon), scaled to
-  ``sum |w| = 1``: the sign is the measured direction;
+  ``sum |w| = 1``: the sign is the measured direction. A component whose correlation
+  does not have the same sign on the orders of each of :data:`STABILITY_PARTS`
+  consecutive parts of the calibration day weighs 0 (:func:`stable_weights`): a
+  direction that does not hold within a day is not one to trade on the next. Burst and
+  sweep weigh 0 whatever their direction (:data:`ACTIVITY_SCALED`): they are in
+  notional and bps, so their distribution moves with how busy the day is, and a score
+  calibrated on a quiet day would flag a busy one throughout;
 * ``combined_knots``: percentiles (every 1%) of ``z = sum w_c (u_c - 1/2)`` over every
   event and side;
 * ``quiet_quantile``: the threshold, set so that the toxic-flow guard, replayed over the
   calibration events with its hysteresis and cool-down (:func:`~workbench.estimators.
   guard_replay.guard_levels`), widens or pulls on at most ``flag_share`` of them.
 
+:func:`choose_cooldown` picks the guard's cool-down on the calibration day too: for each
+candidate the threshold is calibrated as above, and the candidate whose guarded fills
+are the most adverse against the others (the worse of the two markout horizons) wins.
+
 :func:`aggressive_orders` groups prints into the orders that made them and
 :func:`order_markouts` gives each order's fill markout, the target of the weights and
-of the scorecard's toxicity rows; :func:`trade_markouts` is the per-print markout
-against the mid before the print.
+of the scorecard's toxicity rows.
 """
 
 from __future__ import annotations
@@ -49,32 +58,15 @@ FLAG_SHARE = 0.10
 #: Largest gap between two prints of one aggressive order, ns (far below any
 #: round trip to the venue: the guard cannot act between them).
 ORDER_GAP_NS = 1_000_000
-
-
-def trade_markouts(arrays: EventArrays, mid: np.ndarray, horizon_s: float) -> pd.DataFrame:
-    """Every valid trade's adverse markout against a mid series.
-
-    ``adverse_bps = side (mid(t + h) - mid(t)) / mid(t) * 1e4``, positive when the price
-    moved the aggressor's way (against the maker who was filled); ``mid(t)`` is the mid
-    after the event before the trade and ``mid(t + h)`` after the last event at or
-    before ``t + h``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``event, ts_ns, side, notional, adverse_bps`` (trades whose horizon passes the
-        data's end or whose mid is not positive are dropped).
-    """
-    k, notional = trade_notional(arrays)
-    ts = np.maximum.accumulate(arrays.ts_ns)
-    before = np.maximum(k - 1, 0)
-    end = np.searchsorted(ts, ts[k] + round(horizon_s * NS_PER_S), side="right") - 1
-    m0, m1 = mid[before], mid[end]
-    keep = (k > 0) & (ts[k] + horizon_s * NS_PER_S <= ts[-1]) & (m0 > 0) & (m1 > 0)
-    side = arrays.side[k]
-    adverse = side * (m1 - m0) / np.where(m0 > 0, m0, 1.0) * 1e4
-    return pd.DataFrame({"event": k[keep], "ts_ns": ts[k][keep], "side": side[keep],
-                         "notional": notional[keep], "adverse_bps": adverse[keep]})
+#: Consecutive parts of the calibration orders on which a component's direction must
+#: hold for it to weigh anything.
+STABILITY_PARTS = 4
+#: Components on an activity scale (notional, bps of a run), never weighted.
+ACTIVITY_SCALED = ("burst", "sweep")
+#: Cool-downs :func:`choose_cooldown` tries by default, ns (none up to the old fixed 2 s).
+COOLDOWN_CANDIDATES_NS = (0, 20_000_000, 100_000_000, 500_000_000, 2_000_000_000)
+#: Markout horizons the cool-down is chosen on, seconds (the scorecard's).
+CHOICE_HORIZONS_S = (1.0, 5.0)
 
 
 def aggressive_orders(arrays: EventArrays) -> tuple[np.ndarray, np.ndarray]:
@@ -200,47 +192,175 @@ def calibrate_toxicity(arrays: EventArrays, stack=None, flag_share: float = FLAG
     ValueError
         If ``flag_share`` is not in (0, 1).
     """
-    from workbench.estimators.stack import StackParams, signals_frame
-
     if not 0.0 < flag_share < 1.0:
         raise ValueError("flag_share must be in (0, 1)")
-    sp = stack or StackParams()
+    return _Fit(arrays, stack).threshold(flag_share, guard or GuardThresholds())
+
+
+def choose_cooldown(arrays: EventArrays, stack=None, flag_share: float = FLAG_SHARE,
+                    guard=None, candidates_ns=COOLDOWN_CANDIDATES_NS
+                    ) -> tuple[int, ToxicityParams, dict[int, float]]:
+    """The guard's cool-down, chosen on calibration events, and the score fitted for it.
+
+    For each candidate the score's threshold is calibrated (as in
+    :func:`calibrate_toxicity`, the guard with that ``cooldown_ns``), the guard replayed
+    over the calibration events, and the fills of the orders that met a side it widens
+    or pulls compared with the others (:func:`flagged_ratio`) at each of
+    :data:`CHOICE_HORIZONS_S`. Of the candidates whose guard acts on at least half of
+    ``flag_share`` (a threshold on the calibrated percentiles cannot always come near
+    the share when the cool-down lengthens every episode), the one with the largest
+    worse-of-the-horizons ratio wins (a tie goes to the longer cool-down).
+
+    Parameters
+    ----------
+    arrays, stack, flag_share, guard
+        As in :func:`calibrate_toxicity`.
+    candidates_ns : sequence of int
+        Cool-downs to try, ns (>= 0).
+
+    Returns
+    -------
+    cooldown_ns : int
+    toxicity : ToxicityParams
+        The score calibrated for that cool-down.
+    ratios : dict of int to float
+        Each candidate's worse ratio (``-inf`` where it is undefined or the candidate
+        is not admissible).
+
+    Raises
+    ------
+    ValueError
+        If ``flag_share`` is not in (0, 1) or there is no candidate.
+    """
+    if not 0.0 < flag_share < 1.0:
+        raise ValueError("flag_share must be in (0, 1)")
+    if not len(candidates_ns):
+        raise ValueError("choose_cooldown needs at least one candidate")
+    fit = _Fit(arrays, stack)
     g = guard or GuardThresholds()
-    frame = signals_frame(arrays, sp)
-    tox = sp.toxicity
-    warm = frame["vpin_warm"].to_numpy()
-    knots = tuple(_knots(np.concatenate([frame[f"x_{c}_buy"][ok], frame[f"x_{c}_sell"][ok]]))
-                  for c, ok in zip(COMPONENTS, (warm, *(slice(None),) * 3)))
-    u = {(c, s): percentile_array(frame[f"x_{c}_{s}"].to_numpy(), kc)
-         for c, kc in zip(COMPONENTS, knots) for s in ("buy", "sell")}
-    for s in ("buy", "sell"):
-        u[("vpin", s)] = np.where(warm, u[("vpin", s)], 0.5)
-    mid = venue_mid(arrays, sp.fair.reference_index(arrays.streams))
-    marks = order_markouts(arrays, mid, tox.markout_horizon_s)
+    marks = [order_markouts(arrays, fit.mid, h) for h in CHOICE_HORIZONS_S]
+    best, ratios = None, {}
+    for c in sorted(int(x) for x in candidates_ns):
+        gc = dataclasses.replace(g, cooldown_ns=c)
+        tox = fit.threshold(flag_share, gc)
+        acting = fit.acting(tox.quiet_quantile, gc)
+        worse = min(flagged_ratio(m, acting) for m in marks)
+        if worse != worse or acting.any(axis=1).mean() < flag_share / 2:
+            worse = -np.inf  # nothing to compare, or too little of the share used
+        ratios[c] = worse
+        if best is None or worse >= ratios[best[0]]:
+            best = (c, tox)
+    return best[0], best[1], ratios
+
+
+def flagged_ratio(marks: pd.DataFrame, acting: np.ndarray) -> float:
+    """Mean markout of the orders that met an acting side over that of the others.
+
+    Parameters
+    ----------
+    marks : pandas.DataFrame
+        :func:`order_markouts`' output.
+    acting : numpy.ndarray of bool, shape (n, 2)
+        Where the guard acts on the bid (column 0) and the ask after each event.
+
+    Returns
+    -------
+    float
+        ``inf`` if the others' mean is not positive and the flagged one is; ``nan`` if
+        either group is empty, or if neither mean is positive.
+    """
     before = marks["before"].to_numpy()
-    buy = marks["side"].to_numpy() > 0
-    ic = []
-    for c in COMPONENTS:
-        x = np.where(buy, u[(c, "buy")][before], u[(c, "sell")][before])
+    hit = np.where(marks["side"].to_numpy() > 0, acting[before, 1], acting[before, 0])
+    y = marks["adverse_bps"].to_numpy()
+    if hit.all() or not hit.any():
+        return float("nan")
+    flagged, other = float(y[hit].mean()), float(y[~hit].mean())
+    if other > 0:
+        return flagged / other
+    return float("inf") if flagged > 0 else float("nan")
+
+
+def stable_weights(ic_parts: np.ndarray, ic_all: np.ndarray) -> tuple[float, ...]:
+    """Signed weights from each component's correlations, 0 where the sign is unstable.
+
+    Parameters
+    ----------
+    ic_parts : numpy.ndarray, shape (k, m)
+        Each component's correlation on each of ``k`` parts of the orders.
+    ic_all : numpy.ndarray, shape (m,)
+        Its correlation on all of them.
+
+    Returns
+    -------
+    tuple of float
+        ``ic_all`` where every part and ``ic_all`` share a sign (0 elsewhere), scaled to
+        ``sum |w| = 1``; equal weights if nothing is left.
+    """
+    sign = np.sign(np.asarray(ic_parts, dtype=np.float64))
+    ic = np.asarray(ic_all, dtype=np.float64)
+    keep = (sign == np.sign(ic)).all(axis=0) & (np.sign(ic) != 0)
+    w = np.where(keep, ic, 0.0)
+    total = float(np.abs(w).sum())
+    if total == 0:
+        return (1.0 / len(w),) * len(w)
+    return tuple(float(x) for x in w / total)
+
+
+class _Fit:
+    """What every threshold of one calibration shares: the frame, knots and weights."""
+
+    def __init__(self, arrays: EventArrays, stack=None) -> None:
+        from workbench.estimators.stack import StackParams, signals_frame
+
+        sp = stack or StackParams()
+        self.frame = frame = signals_frame(arrays, sp)
+        self.tox = sp.toxicity
+        warm = frame["vpin_warm"].to_numpy()
+        every = slice(None)
+        self.knots = tuple(
+            _knots(np.concatenate([frame[f"x_{c}_buy"][ok], frame[f"x_{c}_sell"][ok]]))
+            for c, ok in zip(COMPONENTS, (warm, *(every,) * (len(COMPONENTS) - 1))))
+        u = {(c, s): percentile_array(frame[f"x_{c}_{s}"].to_numpy(), kc)
+             for c, kc in zip(COMPONENTS, self.knots) for s in ("buy", "sell")}
+        for s in ("buy", "sell"):
+            u[("vpin", s)] = np.where(warm, u[("vpin", s)], 0.5)
+        self.mid = venue_mid(arrays, sp.fair.reference_index(arrays.streams))
+        marks = order_markouts(arrays, self.mid, self.tox.markout_horizon_s)
+        before = marks["before"].to_numpy()
+        buy = marks["side"].to_numpy() > 0
         y = marks["adverse_bps"].to_numpy()
-        r = stats.spearmanr(x, y).statistic if np.ptp(x) > 0 and np.ptp(y) > 0 else 0.0
-        ic.append(0.0 if not np.isfinite(r) else float(r))
-    total = sum(abs(r) for r in ic)
-    weights = tuple(r / total for r in ic) if total > 0 else (0.25,) * len(COMPONENTS)
-    z = [sum(w * (u[(c, s)] - 0.5) for w, c in zip(weights, COMPONENTS))
-         for s in ("sell", "buy")]
-    combined = _knots(np.concatenate(z), COMBINED_KNOT_PROBS)
-    q_bid, q_ask = (percentile_array(zs, combined) for zs in z)
+        part = np.arange(len(y)) * STABILITY_PARTS // max(len(y), 1)
+        x = [np.where(buy, u[(c, "buy")][before], u[(c, "sell")][before]) for c in COMPONENTS]
+        ic_all = [_spearman(xc, y) for xc in x]
+        ic_parts = [[_spearman(xc[part == j], y[part == j]) for xc in x]
+                    for j in range(STABILITY_PARTS)]
+        scale_free = np.array([c not in ACTIVITY_SCALED for c in COMPONENTS])
+        self.weights = stable_weights(np.array(ic_parts) * scale_free,
+                                      np.array(ic_all) * scale_free)
+        z = [sum(w * (u[(c, s)] - 0.5) for w, c in zip(self.weights, COMPONENTS))
+             for s in ("sell", "buy")]
+        self.combined = _knots(np.concatenate(z), COMBINED_KNOT_PROBS)
+        self.q_bid, self.q_ask = (percentile_array(zs, self.combined) for zs in z)
 
-    def share(q0: float) -> float:
-        acting = guard_acting(frame.assign(toxicity_bid=tail_score(q_bid, q0),
-                                           toxicity_ask=tail_score(q_ask, q0)), g)
-        return float(acting.any(axis=1).mean())
+    def acting(self, q0: float, guard) -> np.ndarray:
+        """Where the guard acts with the fitted score at quiet quantile ``q0``."""
+        return guard_acting(self.frame.assign(toxicity_bid=tail_score(self.q_bid, q0),
+                                              toxicity_ask=tail_score(self.q_ask, q0)), guard)
 
-    q0 = quiet_quantile_for_guard(np.maximum(q_bid, q_ask), len(combined), flag_share,
-                                  g.widen_on, share)
-    return dataclasses.replace(tox, knots=knots, weights=weights, combined_knots=combined,
-                               quiet_quantile=q0)
+    def threshold(self, flag_share: float, guard) -> ToxicityParams:
+        """The fitted score with ``q0`` placed for ``guard`` to act on ``flag_share``."""
+        q0 = quiet_quantile_for_guard(
+            np.maximum(self.q_bid, self.q_ask), len(self.combined), flag_share,
+            guard.widen_on, lambda q: float(self.acting(q, guard).any(axis=1).mean()))
+        return dataclasses.replace(self.tox, knots=self.knots, weights=self.weights,
+                                   combined_knots=self.combined, quiet_quantile=q0)
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    r = stats.spearmanr(x, y).statistic
+    return float(r) if np.isfinite(r) else 0.0
 
 
 def venue_mid(arrays: EventArrays, stream: int) -> np.ndarray:

@@ -96,6 +96,7 @@ def test_bad_params_raise():
 def test_defaults_are_the_documented_calibration(binance_dir):
     from workbench.data.binance.feed import read_raw_feed
     from workbench.estimators import EventArrays
+    from workbench.estimators.guard_replay import GuardThresholds
     from workbench.estimators.stack import signals_frame
     from workbench.estimators.toxicity_calibration import (
         FLAG_SHARE,
@@ -106,24 +107,27 @@ def test_defaults_are_the_documented_calibration(binance_dir):
 
     files = [binance_dir / "usdm/btcusdt_20240718.gz", binance_dir / "usdm/btcusdt_20240719.gz"]
     arrays = EventArrays.from_frame(read_raw_feed(files).to_frame())
-    got = calibrate_toxicity(arrays)
+    cooldown_ns, got, ratios = choose_cooldown(arrays)
+    assert cooldown_ns == 0 and ratios[0] > 2.0  # the cool-down chosen on this day: none
     want = ToxicityParams()
     for g, w in zip(got.knots, want.knots):
         np.testing.assert_allclose(g, w, rtol=1e-12)
     np.testing.assert_allclose(got.weights, want.weights, atol=1e-6)
     np.testing.assert_allclose(got.combined_knots, want.combined_knots, rtol=1e-12)
     assert got.quiet_quantile == pytest.approx(want.quiet_quantile, abs=1e-12)
-    # on its own day the guard, replayed over the default score, acts on at most the
-    # calibrated share; with the default 2 s cool-down every episode is held so long
-    # that the next attainable threshold (1% of the combined statistic lower) already
-    # exceeds it, so the share lands well below: the cool-down the calibration itself
-    # chooses on this day is none, where the raw crossings are what the guard does
+    # only the touch weighs: VPIN, markout, burst and sweep change direction within
+    # the day or are activity-scaled; a thin queue the aggressor would hit is toxic
+    assert got.weights[:4] == (0.0,) * 4 and min(got.weights[4:]) > 0
+    # on its own day the guard, replayed without a cool-down over the default score,
+    # acts on at most the calibrated share; its raw crossings are what it does
     frame = signals_frame(arrays)
-    share = np.mean(guard_acting(frame).any(axis=1))
-    assert 0.0 < share <= FLAG_SHARE
-    cooldown_ns, tox, ratios = choose_cooldown(arrays)
-    assert cooldown_ns == 0 and ratios[0] > 2.0
-    assert tox.weights == got.weights  # the cool-down changes only the threshold
+    acting = guard_acting(frame, GuardThresholds(cooldown_ns=0))
+    share = np.mean(acting.any(axis=1))
+    assert FLAG_SHARE - 0.05 <= share <= FLAG_SHARE
+    # with the guard's 2 s default cool-down each episode is held, and it acts more
+    assert np.mean(guard_acting(frame).any(axis=1)) > share + 0.05
+    # the threshold alone depends on the guard's cool-down, not the fitted weights
+    assert calibrate_toxicity(arrays).weights == got.weights
 
 
 def test_guard_replay_defaults_are_the_guards():

@@ -1,10 +1,12 @@
 """Calibrated defaults of the toxicity score (generated, see below).
 
-Output of ``calibrate_toxicity`` (:mod:`workbench.estimators.toxicity_calibration`) on
+Output of ``choose_cooldown`` (:mod:`workbench.estimators.toxicity_calibration`) on
 BTC USD-M alone, 2024-07-18 23:57 to 07-19 00:05 (the recorded day the scorecard
 calibrates on; it scores on 2024-08-08/09), with the default ``StackParams`` and the
-default flag share: the guard, replayed with its default thresholds and cool-down, acts
-on at most 10% of the events.
+default flag share: the score's threshold is placed so that the guard, replayed with its
+default thresholds and the cool-down chosen on that day (none), acts on at most 10% of
+the events. ``GuardParams`` still defaults to a 2 s cool-down, under which this score
+keeps the guard on for more of the day (the scorecard replays the calibrated one).
 ``tests/estimators/test_toxicity.py`` reruns that calibration and holds these equal.
 """
 
@@ -68,4 +70,4 @@ DEFAULT_COMBINED_KNOTS = (
     0.341259, 0.353659, 0.365241, 0.366058, 0.378049, 0.39004, 0.401213, 0.402848, 0.414838,
     0.426829, 0.43882, 0.450811, 0.45122, 0.463619, 0.47561, 0.488009,
 )
-DEFAULT_QUIET_QUANTILE = 0.995049504950495
+DEFAULT_QUIET_QUANTILE = 0.9158415841584158

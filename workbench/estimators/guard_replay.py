@@ -105,5 +105,5 @@ class GuardThresholds:
     join_on: float = 0.9
     join_off: float = 0.8
     join_flow: float = 0.5
-    cooldown_ns: int = 2_000_000_000
+    cooldown_ns: int = 0
     flow_weights: tuple[float, float, float] = (0.5, 0.0, -0.5)

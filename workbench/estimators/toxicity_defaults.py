@@ -4,9 +4,8 @@ Output of ``choose_cooldown`` (:mod:`workbench.estimators.toxicity_calibration`)
 BTC USD-M alone, 2024-07-18 23:57 to 07-19 00:05 (the recorded day the scorecard
 calibrates on; it scores on 2024-08-08/09), with the default ``StackParams`` and the
 default flag share: the score's threshold is placed so that the guard, replayed with its
-default thresholds and the cool-down chosen on that day (none), acts on at most 10% of
-the events. ``GuardParams`` still defaults to a 2 s cool-down, under which this score
-keeps the guard on for more of the day (the scorecard replays the calibrated one).
+default thresholds and the cool-down chosen on that day (none, which is therefore the
+default ``GuardParams.cooldown_ns``), acts on at most 10% of the events.
 ``tests/estimators/test_toxicity.py`` reruns that calibration and holds these equal.
 """
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from workbench.estimators import (
     Signals,
     SignalStack,
     StackParams,
+    ToxicityParams,
     VpinParams,
     depth_imbalance_frame,
     depth_records,
@@ -22,7 +25,10 @@ def test_streaming_stack_equals_vectorised_twin(btc_events, btc_arrays):
     n = 70_000  # about two and a half minutes of all three venues
     events = btc_events[:n]
     arrays = btc_arrays.take(np.arange(len(btc_arrays)) < n)
-    params = StackParams(vpin=VpinParams(bucket_notional=250_000.0))  # VPIN warms in time
+    # VPIN warms in time; a lower quiet quantile than the default's, so that the scores
+    # are exercised on these minutes whatever the default threshold
+    tox = dataclasses.replace(ToxicityParams(), quiet_quantile=0.8)
+    params = StackParams(vpin=VpinParams(bucket_notional=250_000.0), toxicity=tox)
     stack = SignalStack(arrays.streams, params)
     got = np.zeros((n, len(FIELDS)))
     oks = np.zeros((n, 2), dtype=bool)

@@ -53,7 +53,7 @@ from workbench.estimators.realized import (
 from workbench.estimators.signals import Signals
 from workbench.estimators.stack import SignalStack, StackParams, signals_frame
 from workbench.estimators.toxicity import ToxicityParams
-from workbench.estimators.toxicity_calibration import calibrate_toxicity, trade_markouts
+from workbench.estimators.toxicity_calibration import calibrate_toxicity, choose_cooldown
 from workbench.estimators.volatility import (
     SECONDS_PER_YEAR,
     EwmaVolatility,
@@ -100,6 +100,7 @@ __all__ = [
     "burst_sweep_frame",
     "calibrate_fair_mid",
     "calibrate_toxicity",
+    "choose_cooldown",
     "decayed_cumsum",
     "depth_imbalance_frame",
     "depth_records",
@@ -119,7 +120,6 @@ __all__ = [
     "realized_variance",
     "signals_frame",
     "signature_plot",
-    "trade_markouts",
     "trade_notional",
     "tsrv_noise",
     "two_scale_realized_variance",

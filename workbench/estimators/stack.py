@@ -2,7 +2,8 @@
 
 :class:`SignalStack` feeds each event to the estimators that use it (tops of book to the
 fair mid, volatility, order-flow and top-of-book imbalance; trades to trade flow, VPIN,
-bursts/sweeps and markouts; book updates to the depth imbalance). Books: by default the
+bursts/sweeps and markouts; book updates to the depth imbalance; the quoted venue's
+tops of book also to its touch queue, :mod:`~workbench.estimators.touch`). Books: by default the
 stack keeps its own :class:`~workbench.book.BookSync` per stream and applies snapshots and
 diffs itself; pass ``books=`` to read books the caller keeps in sync instead (the caller
 applies each snapshot or diff *before* handing the event to the stack). Either way
@@ -42,7 +43,9 @@ from workbench.estimators.imbalance import (
 )
 from workbench.estimators.markout import Markout, MarkoutParams, markout_frame
 from workbench.estimators.signals import Signals
+from workbench.estimators.touch import TouchParams, TouchQueue, touch_frame
 from workbench.estimators.toxicity import (
+    COMPONENTS,
     ToxicityParams,
     percentile,
     reason_labels,
@@ -64,6 +67,7 @@ class StackParams:
     markout: MarkoutParams = field(default_factory=MarkoutParams)
     burst: BurstParams = field(default_factory=BurstParams)
     toxicity: ToxicityParams = field(default_factory=ToxicityParams)
+    touch: TouchParams = field(default_factory=TouchParams)
 
     def markout_horizon_index(self) -> int:
         """Index of the scoring horizon among the markout horizons.
@@ -94,8 +98,8 @@ class SignalStack:
 
     Attributes
     ----------
-    fair, vol, ofi, flow, top, depth, vpin, markout, bursts
-        The estimators, for inspection.
+    fair, vol, ofi, flow, top, depth, vpin, markout, bursts, touch
+        The estimators, for inspection (``touch`` reads the quoted venue alone).
     syncs : list of BookSync or None
         The stack's own book syncs (None when books come from the caller).
     out_of_order, ignored : int
@@ -103,10 +107,10 @@ class SignalStack:
         of streams not followed.
     """
 
-    __slots__ = ("_books", "_h", "_index", "_reasons", "_t", "_tox", "_tox_consts",
-                 "_tox_slow", "_tox_version", "bursts",
-                 "depth", "fair", "flow", "ignored", "markout", "ofi", "out_of_order",
-                 "streams", "syncs", "top", "vol", "vpin")
+    __slots__ = ("_books", "_h", "_index", "_reasons", "_ref", "_t", "_tox", "_tox_consts",
+                 "_tox_slow", "_tox_version", "bursts", "depth", "fair", "flow", "ignored",
+                 "markout", "ofi", "out_of_order", "streams", "syncs", "top", "touch", "vol",
+                 "vpin")
 
     def __init__(self, streams: StreamSet | list[StreamKey], params: StackParams | None = None,
                  books: Mapping[StreamKey, L2Book] | None = None) -> None:
@@ -123,13 +127,15 @@ class SignalStack:
         self.vpin = Vpin(p.vpin)
         self.markout = Markout(s, p.markout)
         self.bursts = BurstSweepDetector(s, p.burst)
+        self.touch = TouchQueue(p.touch)
+        self._ref = p.fair.reference_index(s)
         self._tox = tox = p.toxicity
-        self._tox_consts = (*tox.knots, *tox.weights, tox.combined_knots, tox.quiet_quantile,
-                            tox.reason_quantile, 2.0 * len(tox.knots[2]),
-                            2.0 * len(tox.knots[3]), 2.0 * len(tox.combined_knots),
-                            _quiet_below(tox))
+        kv, km, kb, ks, kq, kt = tox.knots
+        self._tox_consts = (kv, km, kq, kt, kb, ks, *tox.weights, tox.combined_knots,
+                            tox.quiet_quantile, tox.reason_quantile, 2.0 * len(kb),
+                            2.0 * len(ks), 2.0 * len(tox.combined_knots), _quiet_below(tox))
         self._h = p.markout_horizon_index()
-        self._tox_version: tuple[int, int] = (-1, -1)
+        self._tox_version: tuple[int, int, int] = (-1, -1, -1)
         self._tox_slow: tuple[float, ...] = ()
         if books is None:
             self.syncs = [BookSync(SYNC_RULES[v], v, sym) for v, sym in s.keys]
@@ -163,6 +169,8 @@ class SignalStack:
             self.vol.on_quote(i, t, b, qb, a, qa)
             self.ofi.on_quote(i, t, b, qb, a, qa)
             self.top.on_quote(i, t, b, qb, a, qa)
+            if i == self._ref and b > 0 and a > b and qb > 0 and qa > 0:
+                self.touch.on_quote(t, qb, qa)
             return
         fair.on_time(t)
         self.vol.on_time(t)
@@ -199,43 +207,52 @@ class SignalStack:
         return Signals(t, fair.value, fair.ok, vol, vol_ok, weighted, self.ofi.value,
                        self.flow.value, tox_bid, tox_ask, reasons, fair.sources)
 
-    def components(self, side: int) -> tuple[float, float, float, float]:
-        """``(vpin, markout, burst, sweep)`` percentiles in [0, 1] of aggressor ``side``
-        (each component through its calibrated distribution; VPIN 1/2 until it is warm)."""
+    def components(self, side: int) -> tuple[float, ...]:
+        """``(vpin, markout, burst, sweep, queue, touch)`` percentiles in [0, 1] of
+        aggressor ``side`` (each component through its calibrated distribution; VPIN 1/2
+        until it is warm)."""
         u = tuple(percentile(x, k) for x, k in zip(self._raw(side), self._tox.knots))
         return u if self.vpin.warm else (0.5, *u[1:])
 
-    def _raw(self, side: int) -> tuple[float, float, float, float]:
+    def _raw(self, side: int) -> tuple[float, ...]:
         t = self._t
         v = self.vpin.buy if side > 0 else self.vpin.sell
+        queue_sell, queue_buy, touch_sell, touch_buy = self.touch.values()
         return (v, self.markout.adverse_bps(side, self._h), self.bursts.burst(side, t),
-                self.bursts.sweep(side, t))
+                self.bursts.sweep(side, t), queue_buy if side > 0 else queue_sell,
+                touch_buy if side > 0 else touch_sell)
 
-    def _slow_parts(self) -> tuple[tuple[float, float, float], ...]:
-        """Per side (sell, buy): the VPIN and markout percentiles and their part of ``z``
-        (they change only when a bucket completes or a markout resolves)."""
-        kv, km, _, _, wv, wm = self._tox_consts[:6]
+    def _slow_parts(self) -> tuple[tuple[float, float, float, float, float], ...]:
+        """Per side (sell, buy): the VPIN, markout, queue and touch percentiles and their
+        part of ``z`` (they change only when a bucket completes, a markout resolves or
+        the quoted venue's touch moves)."""
+        kv, km, kq, kt, _, _, wv, wm, _, _, wq, wt = self._tox_consts[:12]
         vpin, mk, h = self.vpin, self.markout.by_side, self._h
         warm = vpin.warm
+        queue_sell, queue_buy, touch_sell, touch_buy = self.touch.values()
         out = []
-        for s, vx in ((0, vpin.sell), (1, vpin.buy)):
+        for s, vx, qx, tx in ((0, vpin.sell, queue_sell, touch_sell),
+                              (1, vpin.buy, queue_buy, touch_buy)):
             uv = (bisect_left(kv, vx) + bisect_right(kv, vx)) / (2.0 * len(kv)) if warm else 0.5
             mx = mk[s][h].value
             um = (bisect_left(km, mx) + bisect_right(km, mx)) / (2.0 * len(km))
-            out.append((uv, um, wv * (uv - 0.5) + wm * (um - 0.5)))
+            uq = (bisect_left(kq, qx) + bisect_right(kq, qx)) / (2.0 * len(kq))
+            ut = (bisect_left(kt, tx) + bisect_right(kt, tx)) / (2.0 * len(kt))
+            out.append((uv, um, uq, ut, wv * (uv - 0.5) + wm * (um - 0.5) + wq * (uq - 0.5)
+                        + wt * (ut - 0.5)))
         return tuple(out)
 
     def _toxicity(self, t: int) -> tuple[float, float, tuple[str, ...]]:
-        kb, ks, wv, wm, wb, ws, kz, q0, rq, nb, ns, nz, z_quiet = self._tox_consts[2:]
+        kb, ks, wv, wm, wb, ws, wq, wt, kz, q0, rq, nb, ns, nz, z_quiet = self._tox_consts[4:]
         bursts = self.bursts
-        if (self.vpin.buckets != self._tox_version[0]
-                or self.markout.resolutions != self._tox_version[1]):
-            self._tox_version = (self.vpin.buckets, self.markout.resolutions)
+        version = (self.vpin.buckets, self.markout.resolutions, self.touch.quotes)
+        if version != self._tox_version:
+            self._tox_version = version
             self._tox_slow = self._slow_parts()
         scores = [0.0, 0.0]
         key = 0
         b_sell, b_buy, s_sell, s_buy = bursts.scores(t)
-        for s, (uv, um, part) in enumerate(self._tox_slow):
+        for s, (uv, um, uq, ut, part) in enumerate(self._tox_slow):
             # mid-ranks: bisect_left differs from bisect_right only on a tie with a knot
             bx = b_buy if s else b_sell
             r = bisect_right(kb, bx)
@@ -251,12 +268,13 @@ class SignalStack:
             if q > q0:
                 scores[s] = (q - q0) / (1.0 - q0)
                 key |= ((wv > 0 and uv >= rq) | (wm > 0 and um >= rq) << 1
-                        | (wb > 0 and ub >= rq) << 2 | (ws > 0 and us >= rq) << 3) << 4 * s
+                        | (wb > 0 and ub >= rq) << 2 | (ws > 0 and us >= rq) << 3
+                        | (wq > 0 and uq >= rq) << 4 | (wt > 0 and ut >= rq) << 5) << 6 * s
         tox_bid, tox_ask = scores
         if not key:
             return tox_bid, tox_ask, ()
-        if key & 0x88:
-            key |= (bursts._src[0] + 1) << 8 | (bursts._src[1] + 1) << 16
+        if key & 0x208:  # a sweep is a reason: name its venue
+            key |= (bursts._src[0] + 1) << 12 | (bursts._src[1] + 1) << 20
         reasons = self._reasons.get(key)
         if reasons is None:
             p = self._tox
@@ -302,7 +320,7 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     pandas.DataFrame
         ``ts_ns, fair_mid, fair_mid_ok, vol_per_sqrt_s, vol_ok, book_imbalance, ofi,
         trade_imbalance, toxicity_bid, toxicity_ask``, the toxicity components raw
-        (``x_<vpin|markout|burst|sweep>_<buy|sell>``) and as calibrated percentiles
+        (``x_<vpin|markout|burst|sweep|queue|touch>_<buy|sell>``) and as calibrated percentiles
         (``c_...``), and ``vpin_warm``, one row per event.
     """
     p = params or StackParams()
@@ -317,6 +335,7 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     vp = vpin_frame(arrays, log_fair, p.vpin)
     mk = markout_frame(arrays, fair["fair_mid"].to_numpy(), p.markout)
     bs = burst_sweep_frame(arrays, p.burst)
+    tq = touch_frame(arrays, p.fair.reference_index(arrays.streams), p.touch)
     out = pd.DataFrame({
         "ts_ns": fair["ts_ns"], "fair_mid": fair["fair_mid"], "fair_mid_ok": fair["ok"],
         "vol_per_sqrt_s": vol["vol_per_sqrt_s"], "vol_ok": vol["ok"],
@@ -329,9 +348,10 @@ def signals_frame(arrays: EventArrays, params: StackParams | None = None,
     out["vpin_warm"] = vp["buckets"].to_numpy() >= p.vpin.n_buckets
     for col, name in (("toxicity_bid", "sell"), ("toxicity_ask", "buy")):
         raw = (vp[f"vpin_{name}"].to_numpy(), mk[f"markout_{name}_{hs}"].to_numpy(),
-               bs[f"burst_{name}"].to_numpy(), bs[f"sweep_{name}"].to_numpy())
+               bs[f"burst_{name}"].to_numpy(), bs[f"sweep_{name}"].to_numpy(),
+               tq[f"queue_{name}"].to_numpy(), tq[f"touch_{name}"].to_numpy())
         *u, score = score_arrays(raw, tox, out["vpin_warm"].to_numpy())
-        for c, x, uc in zip(("vpin", "markout", "burst", "sweep"), raw, u):
+        for c, x, uc in zip(COMPONENTS, raw, u):
             out[f"x_{c}_{name}"] = x
             out[f"c_{c}_{name}"] = uc
         out[col] = score

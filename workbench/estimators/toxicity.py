@@ -1,28 +1,29 @@
-"""One toxicity score per side from VPIN, markouts, bursts and sweeps, each calibrated.
+"""One toxicity score per side from VPIN, markouts, bursts, sweeps and the touch, calibrated.
 
 Every component of a side has its own scale and distribution (a one-sided VPIN near
-0.1, a markout in bps, burst and sweep scores mostly 0), so none is combined raw:
+0.1, a markout in bps, burst and sweep scores mostly 0, the queue imbalance at the
+quoted venue's touch in [-1, 1], the hit side's thinness a log ratio; the last two in
+:mod:`workbench.estimators.touch`), so none is combined raw:
 
 1. each component ``x_c`` is mapped through its calibrated empirical distribution,
    ``u_c = F_c(x_c)`` (mid-ranks on ``knots``: a tie with many calibration values, such
    as the zero burst of a quiet market, maps to the middle of its ranks); VPIN before its
    window is full (its first ``n_buckets`` buckets) is unknown, not low: it maps to 1/2;
 2. the percentiles are combined with signed weights that follow each component's
-   measured predictive direction (its rank correlation with the adverse markout of the
-   next trades on that side): ``z = sum_c w_c (u_c - 1/2)``, ``sum |w_c| = 1``, so a
-   component that predicts *favourable* flow counts against toxicity;
+   measured predictive direction (its rank correlation with the markout of the fills
+   of the next orders on that side): ``z = sum_c w_c (u_c - 1/2)``, ``sum |w_c| = 1``,
+   so a component that predicts *favourable* flow counts against toxicity; a component
+   whose direction differs between the two halves of the calibration day weighs 0;
 3. ``z`` goes through its own calibrated distribution, and the score is the part above
    the quiet quantile ``q0``: ``score = max(0, (F_z(z) - q0) / (1 - q0))``.
 
 ``q0`` is the flag threshold, chosen on the calibration day: the guard starts to act on
 a side when its score reaches ``widen_on`` (0.5), and the calibration sets ``q0`` so
-that either side reaches it on ``flag_share`` (10%) of the calibration events. Every
-component is on an absolute scale (notional, bps, VPIN), so a quieter day than the
-calibration day flags less and a busier one more (hence 10%, below the 15% the guard
-may act on). ``toxicity_bid`` uses the sell-aggressor components (flow that hits our
-bid), ``toxicity_ask`` the buy-aggressor ones. A component with a positive weight whose
-percentile is at least ``reason_quantile`` is named in the reasons of a side scoring
-above 0, e.g. ``"sweep:binance-usdm:sell"``.
+that the guard, replayed with its hysteresis and cool-down, acts on ``flag_share``
+(10%) of the calibration events. ``toxicity_bid`` uses the sell-aggressor components
+(flow that hits our bid), ``toxicity_ask`` the buy-aggressor ones. A component with a
+positive weight whose percentile is at least ``reason_quantile`` is named in the
+reasons of a side scoring above 0, e.g. ``"sweep:binance-usdm:sell"``.
 
 The defaults come from :func:`workbench.estimators.toxicity_calibration.calibrate_toxicity`
 on BTC USD-M, 2024-07-18/19 (see :mod:`workbench.estimators.toxicity_defaults`).
@@ -44,7 +45,7 @@ from workbench.estimators.toxicity_defaults import (
 )
 
 #: Component names, in the order of ``knots`` and ``weights``.
-COMPONENTS = ("vpin", "markout", "burst", "sweep")
+COMPONENTS = ("vpin", "markout", "burst", "sweep", "queue", "touch")
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ class ToxicityParams:
     ----------
     markout_horizon_s : float
         Which markout horizon is the markout component (one of the markout horizons).
-    knots : tuple of 4 tuples of float
+    knots : tuple of 6 tuples of float
         Calibration quantiles of each component (:data:`COMPONENTS` order), ascending.
-    weights : tuple of 4 float
+    weights : tuple of 6 float
         Signed weight of each component's centred percentile; ``sum |w| = 1``.
     combined_knots : tuple of float
         Calibration quantiles of the combined statistic ``z``, ascending.
@@ -104,11 +105,11 @@ def tail_score(q: float | np.ndarray, quiet_quantile: float) -> float | np.ndarr
 
 def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams,
                  vpin_ready: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Percentiles of the four raw component arrays and the side's score, vectorised.
+    """Percentiles of the raw component arrays and the side's score, vectorised.
 
     Parameters
     ----------
-    x : tuple of 4 numpy.ndarray
+    x : tuple of 6 numpy.ndarray
         Raw components, :data:`COMPONENTS` order.
     p : ToxicityParams
     vpin_ready : numpy.ndarray of bool, optional
@@ -116,7 +117,7 @@ def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams,
 
     Returns
     -------
-    (u_vpin, u_markout, u_burst, u_sweep, score) : tuple of numpy.ndarray
+    (u_vpin, u_markout, u_burst, u_sweep, u_queue, u_touch, score) : tuple of numpy.ndarray
     """
     u = tuple(percentile_array(xc, kc) for xc, kc in zip(x, p.knots))
     if vpin_ready is not None:
@@ -126,6 +127,6 @@ def score_arrays(x: tuple[np.ndarray, ...], p: ToxicityParams,
 
 
 def reason_labels(side: str, markout_horizon_s: float, sweep_venue: str) -> tuple[str, ...]:
-    """Labels of the four components of one side, in :data:`COMPONENTS` order."""
+    """Labels of the components of one side, in :data:`COMPONENTS` order."""
     return (f"vpin:{side}", f"markout:{side}:{markout_horizon_s:g}s", f"burst:{side}",
-            f"sweep:{sweep_venue}:{side}")
+            f"sweep:{sweep_venue}:{side}", f"queue:{side}", f"touch:{side}")

@@ -18,6 +18,10 @@ pressure is a heavy bid or recent selling that is about to revert. Levels by sev
 
 Escalation is immediate; stepping down to a milder level waits until ``cooldown_ns`` of
 event time have passed since the side last changed level, so the guard does not flap.
+The default is no cool-down: chosen by :func:`~workbench.estimators.toxicity_calibration.
+choose_cooldown` on the recorded BTC day the toxicity defaults come from (the touch a
+thin queue leaves lives for milliseconds; held 2 s, the guard stayed on for most of the
+day), so only the ``*_off`` hysteresis keeps it from flapping.
 :func:`classify` is the pure rule; :class:`ToxicGuard` is the small state machine around it.
 """
 
@@ -59,7 +63,7 @@ class GuardParams(ParamsIO):
     join_on: float = 0.9
     join_off: float = 0.8
     join_flow: float = 0.5
-    cooldown_ns: int = 2_000_000_000
+    cooldown_ns: int = 0
     join_cooldown_ns: int = 5_000_000_000
     widen_ticks: int = 2
     join_max_lots: int = 1

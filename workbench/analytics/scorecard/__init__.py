@@ -58,8 +58,9 @@ class Scorecard:
     table : pandas.DataFrame
         Every row (:data:`~workbench.analytics.scorecard.rows.COLUMNS`).
     calibration : dict
-        ``lead_weights`` (per asset, quoted venue and split), ``vol_half_life_s`` and
-        ``toxicity`` (stack parameters) per asset and calibration day.
+        ``lead_weights`` (per asset, quoted venue and split), ``vol_half_life_s``,
+        ``toxicity`` (stack parameters) and ``guard_cooldown_ns`` per asset and
+        calibration day.
     """
 
     table: pd.DataFrame
@@ -149,7 +150,8 @@ def run_scorecard(root: str | Path, assets=("btc", "eth"), quote: str = "binance
     """
     days = load_days(Path(root), assets)
     rows: list[dict] = []
-    cal: dict = {"lead_weights": {}, "vol_half_life_s": {}, "toxicity": {}}
+    cal: dict = {"lead_weights": {}, "vol_half_life_s": {}, "toxicity": {},
+                 "guard_cooldown_ns": {}}
     for asset in assets:
         multi = days[(asset, "0808")]
         if has_quotes(multi, quote):
@@ -158,6 +160,7 @@ def run_scorecard(root: str | Path, assets=("btc", "eth"), quote: str = "binance
         for a, b in (DAYS, DAYS[::-1]):
             first, second = days[(asset, a)], days[(asset, b)]
             rows += volatility_rows(first, second, quote, cal["vol_half_life_s"])
-            rows += toxicity_rows(first, second, quote, cal["toxicity"])
+            rows += toxicity_rows(first, second, quote, cal["toxicity"],
+                                  cal["guard_cooldown_ns"])
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Scorecard(table, cal)

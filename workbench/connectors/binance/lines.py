@@ -2,13 +2,15 @@
 
 A message becomes the line a recording would hold (``<local_ts_ns> <raw JSON>``), and
 batches of lines go through :func:`~workbench.data.binance.parse.parse_lines` (the parser
-of the recorded files) and each book through :class:`~workbench.book.sync.BookSync` (the
-sync of the replays). Whatever arrived while the previous batch was processed is the
-next batch, so the parser's per-call cost is spread over more messages the faster they
-come. Each book takes a batch's diffs as one run
-(:meth:`~workbench.book.sync.BookSync.on_deltas`: every diff checked in turn, their levels
-put in the book once). A malformed line is counted, logged and dropped (the diff it
-carried shows up as a gap, and the book resyncs); it never stops the feed.
+of the recorded files, its level lists' numbers read by the compiled
+:mod:`~workbench.data.binance.decimals` reader, which gives the same doubles) and each
+book through :class:`~workbench.book.sync.BookSync` (the sync of the replays). Whatever
+arrived while the previous batch was processed is the next batch, so the parser's
+per-call cost is spread over more messages the faster they come. Each book takes a
+batch's diffs as one run (:meth:`~workbench.book.sync.BookSync.on_deltas`: every diff
+checked in turn, their levels put in the book once). A malformed line is counted, logged
+and dropped (the diff it carried shows up as a gap, and the book resyncs); it never stops
+the feed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from workbench.connectors.status import FeedStatus
 from workbench.core.errors import DataError
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
 from workbench.core.instruments import Instrument
+from workbench.data.binance import decimals
 from workbench.data.binance.instruments import SYNC_RULES
 from workbench.data.binance.parse import parse_lines
 
@@ -65,6 +68,7 @@ class LinePath:
         self.syncs = {sym: BookSync(rule, venue, sym) for sym in self.symbols.values()}
         self.streams = {sym: status.stream(venue, sym) for sym in self.symbols.values()}
         self._gaps = dict.fromkeys(self.symbols.values(), 0)
+        self.compiled_numbers = decimals.load()
 
     def process(self, batch: list[tuple[str, int, bytes]]) -> list[MarketEvent]:
         """``(symbol, local_ts_ns, body)`` entries in arrival order → events, same order.
@@ -108,7 +112,8 @@ class LinePath:
         while lines:
             try:
                 tables, report = parse_lines(lines, f"{self.venue} {sym} live", self.venue,
-                                             self.instruments, symbol=sym)
+                                             self.instruments, symbol=sym,
+                                             compiled_numbers=self.compiled_numbers)
             except DataError as exc:
                 bad = (exc.line or 1) - 1
                 st.bad_messages += 1

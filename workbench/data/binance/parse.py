@@ -25,6 +25,7 @@ import orjson
 from workbench.core.errors import DataError, ValidationError
 from workbench.core.events import TS_UNKNOWN, EventKind
 from workbench.core.instruments import Instrument
+from workbench.data.binance.decimals import read_decimals
 from workbench.data.binance.instruments import COINM, SPOT, USDM, VENUE_ALIASES, binance_instrument
 from workbench.data.table import EventTable
 
@@ -137,6 +138,7 @@ def parse_lines(
     venue: str | None = None,
     instruments: dict[tuple[str, str], Instrument] | None = None,
     symbol: str | None = None,
+    compiled_numbers: bool = False,
 ) -> tuple[list[EventTable], ParseReport]:
     """Parse ``<ts_ns> <json>`` lines already in memory (a file's, or a live feed's).
 
@@ -153,6 +155,10 @@ def parse_lines(
         The single stream the lines belong to (lower-case stream name, e.g.
         ``"btcusdt"``): a depth snapshot then belongs to it even when no stream message
         comes with it.
+    compiled_numbers : bool
+        Read the levels' numbers with :mod:`~workbench.data.binance.decimals` (loaded
+        with :func:`~workbench.data.binance.decimals.load` first; a live feed's choice),
+        the same doubles as the default reader.
 
     Returns
     -------
@@ -225,7 +231,7 @@ def parse_lines(
     if early_snapshots:
         raise DataError("a depth snapshot but no stream message", spath, early_snapshots[0][0])
     venue = venue or SPOT
-    tables = [_finish(spath, venue, sym.decode().upper(), b, instruments)
+    tables = [_finish(spath, venue, sym.decode().upper(), b, instruments, compiled_numbers)
               for sym, b in builders.items() if b.msgs]
     for t in tables:
         for kind, n in t.kind_counts().items():
@@ -285,7 +291,8 @@ def _parts_of(b: _StreamBuilder, m: int) -> int:
 
 
 def _finish(path: str, venue: str, symbol: str, b: _StreamBuilder,
-            instruments: dict[tuple[str, str], Instrument] | None) -> EventTable:
+            instruments: dict[tuple[str, str], Instrument] | None,
+            compiled_numbers: bool = False) -> EventTable:
     try:
         inst = binance_instrument(venue, symbol, instruments)
     except ValidationError as exc:
@@ -293,7 +300,7 @@ def _finish(path: str, venue: str, symbol: str, b: _StreamBuilder,
     m = np.array(b.msgs, dtype=np.int64).reshape(-1, 9)
     n_rows = m[:, 7]
     total = int(n_rows.sum())
-    numbers = _parse_numbers(b.parts, 2 * total, path, b)
+    numbers = _parse_numbers(b.parts, 2 * total, path, b, compiled_numbers)
     price, size = numbers[0::2], numbers[1::2]
     row_start = np.cumsum(n_rows) - n_rows
     kind = np.repeat(m[:, 0], n_rows)
@@ -339,10 +346,15 @@ def _first_bad_row(inst: Instrument, price: np.ndarray, size: np.ndarray,
     raise AssertionError("no bad row found")
 
 
-def _parse_numbers(parts: list[bytes], expected: int, path: str, b: _StreamBuilder) -> np.ndarray:
+def _parse_numbers(parts: list[bytes], expected: int, path: str, b: _StreamBuilder,
+                   compiled: bool = False) -> np.ndarray:
     """Parse every decimal number of the file at once; locate the line on failure."""
     if expected == 0:
         return np.zeros(0, dtype=np.float64)
+    if compiled:
+        values = read_decimals(b",".join(parts), expected)
+        if values is not None:
+            return values
     blob = b",".join(parts).translate(None, _STRIP)
     if b"_" in blob or b" " in blob or b"\n" in blob:  # forms a decimal string is not
         values = None

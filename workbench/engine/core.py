@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.book.sync import BookSync
+from workbench.book.sync import BookSync, SyncState
 from workbench.core.clock import Clock
 from workbench.core.commands import Command, Filled, Rejected, Report, TimeInForce
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
@@ -64,6 +64,8 @@ from workbench.strategies.toxic_guard import ToxicGuard
 from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
 _DELTA, _SNAPSHOT = BookDelta, BookSnapshot
+_SYNCED = SyncState.SYNCED
+_perf_ns = time.perf_counter_ns
 _IOC = TimeInForce.IOC
 _ON, _PULLED, _HELD = QuotingMode.ON, QuotingMode.PULLED, QuotingMode.HELD
 _NOTICE_KINDS = {"presumed_gone": RiskEventKind.ORDER_PRESUMED_GONE,
@@ -147,27 +149,29 @@ class Engine:
         self._quote_market = self.ctx.markets[config.quote]
         self._tick = self.instrument.tick_size_float
         self._instruments = {i.key: i for i in config.instruments}
+        #: Per stream, its book sync and the market state the risk gate reads.
+        self._streams = {k: (sync, self.ctx.markets[k]) for k, sync in self.syncs.items()}
         self.hedge_reason = ""
 
     # -- steps ---------------------------------------------------------------------------
     def on_market(self, event: MarketEvent) -> list[Command]:
         """A market event arrived; returns the commands to send now."""
-        started = time.perf_counter_ns()
+        started = _perf_ns()
         key = (event.venue, event.symbol)
         now = event.local_ts_ns
         self.ctx.now_ns = now
-        kind = type(event)
-        sync = self.syncs.get(key)
-        if sync is None:
+        stream = self._streams.get(key)
+        if stream is None:
             return []
+        sync, market = stream
+        kind = type(event)
         changed = False
         if kind is _DELTA:
             changed = sync.on_delta(event)
         elif kind is _SNAPSHOT:
             changed = sync.on_snapshot(event)
         self.stack.update(event)
-        market = self.ctx.markets[key]
-        market.synced = sync.synced
+        market.synced = sync.state is _SYNCED
         if changed:
             book = sync.book
             bid, ask = book.best_bid_ticks, book.best_ask_ticks
@@ -178,9 +182,9 @@ class Engine:
                     tick = self._instruments[key].tick_size_float
                     self.portfolio.mark(key, (bid + ask) / 2 * tick)
         commands = self._emit(self._decide(now), now)
-        elapsed = time.perf_counter_ns() - started
-        self.compute_ns[self.compute_count & (_COMPUTE_WINDOW - 1)] = elapsed
-        self.compute_count += 1
+        count = self.compute_count
+        self.compute_ns[count & (_COMPUTE_WINDOW - 1)] = _perf_ns() - started
+        self.compute_count = count + 1
         return commands
 
     def on_reports(self, reports: Iterable[Report], now_ns: int) -> list[Command]:
@@ -379,7 +383,9 @@ class Engine:
         self.signals = signals
         market = self._quote_market
         if signals.fair_mid_ok:
-            market.set_fair_mid(signals.fair_mid / self._tick)
+            fair_mid_ticks = signals.fair_mid / self._tick
+            if fair_mid_ticks != market.fair_mid_ticks:  # else it holds this value already
+                market.set_fair_mid(fair_mid_ticks)
             self.portfolio.mark(self._quote_key, signals.fair_mid)
         else:
             market.set_fair_mid(float("nan"))
@@ -393,10 +399,14 @@ class Engine:
             self.pull_reasons = (f"halted: {ks.reason}",)
             self.targets = no_quote(self.pull_reasons[0])
         else:
-            stale_now = self.stale_clock.now_ns() if self.stale_clock is not None else now
-            self.ctx.now_ns = stale_now
-            pulls = self.gate.pull_reasons_for(self.ctx, self._quote_key)
-            self.ctx.now_ns = now
+            ctx = self.ctx
+            if self.stale_clock is not None:
+                ctx.now_ns = self.stale_clock.now_ns()
+                pulls = self.gate.pull_reasons_for(ctx, self._quote_key)
+                ctx.now_ns = now
+            else:
+                ctx.now_ns = now
+                pulls = self.gate.pull_reasons_for(ctx, self._quote_key)
             self.pull_reasons = pulls
             mode = self.quoting
             if pulls:
@@ -406,10 +416,7 @@ class Engine:
             elif mode is _HELD:
                 self.targets = None
             else:
-                book = self._quote_sync.book
-                bid, ask = book.best_bid(), book.best_ask()
-                top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
-                                ask[0] if ask else None, ask[1] if ask else 0)
+                top = TopOfBook._make(self._quote_sync.book.best_levels())
                 position = self.portfolio.size_lots(self._quote_key)
                 self.targets = strategy_targets(self.config.strategy, self.config.taker,
                                                 self._quotes, signals, top, position,
@@ -418,7 +425,9 @@ class Engine:
             if self.targets is None:  # held: the resting quotes stay as they are
                 self.targets = no_quote(f"held: {self.quoting_reason}")
             else:
-                commands += self.orders.reconcile(self.instrument, self.targets, now)
+                reconciled = self.orders.reconcile(self.instrument, self.targets, now)
+                if reconciled:
+                    commands += reconciled
             if mode is _ON and self.config.hedge is not None:
                 commands += self._hedge(now)
             elif self._sweep_all:

@@ -67,10 +67,13 @@ class L2Book:
         ask_lots: Iterable[int],
     ) -> None:
         """Set each listed level to its absolute size (0 deletes it)."""
-        self._apply_side(self._bids, self._bid_keys,
-                         zip(int_values(bid_ticks), int_values(bid_lots)), 1)
-        self._apply_side(self._asks, self._ask_keys,
-                         zip(int_values(ask_ticks), int_values(ask_lots)), -1)
+        array = np.ndarray  # int_values, inline: plain ints from arrays
+        self._apply_side(self._bids, self._bid_keys, zip(
+            bid_ticks.tolist() if isinstance(bid_ticks, array) else bid_ticks,
+            bid_lots.tolist() if isinstance(bid_lots, array) else bid_lots), 1)
+        self._apply_side(self._asks, self._ask_keys, zip(
+            ask_ticks.tolist() if isinstance(ask_ticks, array) else ask_ticks,
+            ask_lots.tolist() if isinstance(ask_lots, array) else ask_lots), -1)
 
     def apply_levels(self, bids: dict[int, int], asks: dict[int, int]) -> None:
         """Set each level of two ``price_ticks -> size_lots`` maps to its absolute size

@@ -152,9 +152,9 @@ class Engine:
         self._instruments = {i.key: i for i in config.instruments}
         #: Per stream, its book sync and the market state the risk gate reads.
         self._streams = {k: (sync, self.ctx.markets[k]) for k, sync in self.syncs.items()}
-        #: The last decision, if it can be answered again from what it read (see
-        #: :meth:`_inputs`): ``(inputs, stale_at_ns)``; None when it cannot.
-        self._settled: tuple[tuple, int] | None = None
+        #: What the last decision read (see :meth:`_inputs`), if it can be answered again
+        #: from that; None when it cannot.
+        self._settled: tuple | None = None
         self._may_settle = (config.strategy == "maker" and config.hedge is None
                             and stale_clock is None)
         self.hedge_reason = ""
@@ -187,7 +187,10 @@ class Engine:
                 if self.portfolio.size_lots(key):
                     tick = self._instruments[key].tick_size_float
                     self.portfolio.mark(key, (bid + ask) / 2 * tick)
-        commands = self._emit(self._decide(now), now)
+        commands = self._decide(now)
+        if (commands or self._records or self.portfolio.high_water_quote
+                > self._journaled_high_water + self._high_water_step):
+            commands = self._emit(commands, now)  # else it would have nothing to do
         count = self.compute_count
         self.compute_ns[count & (_COMPUTE_WINDOW - 1)] = _perf_ns() - started
         self.compute_count = count + 1
@@ -399,9 +402,9 @@ class Engine:
         """Decide on the state now: the commands to send (not yet screened).
 
         A decision that sent nothing, pulled nothing, found the guard quiet and the
-        order manager settled is a function of :meth:`_inputs` alone until the quoted
-        book goes stale: asked again with the same inputs before then, its answer (no
-        commands, the same targets) is given without working it out again.
+        order manager settled is a function of :meth:`_inputs` and of the quoted book's
+        age alone: asked again with the same inputs while the book is not stale, its
+        answer (no commands, the same targets) is given without working it out again.
         """
         signals = self.stack.signals()
         self.signals = signals
@@ -414,8 +417,9 @@ class Engine:
         else:
             market.set_fair_mid(float("nan"))
         inputs = self._inputs(signals) if self._may_settle else None
-        settled = self._settled
-        if (settled is not None and now <= settled[1] and inputs == settled[0]
+        last_ns = market.last_update_ns
+        if (inputs is not None and inputs == self._settled
+                and 0 <= last_ns and now - last_ns <= self.gate.limits.stale_after_ns
                 and self.quoting is _ON and not self.kill_switch.halted):
             self.ctx.now_ns = now
             if self.recorder is not None:
@@ -468,22 +472,23 @@ class Engine:
                 commands += self._cancel_everything(now, self.quoting_reason)
             if (inputs is not None and guard is QUIET and not commands and not self._records
                     and self.orders.settled and not quote_reads_time(self.params)):
-                self._settled = (inputs, market.last_update_ns + self.gate.limits.stale_after_ns)
+                self._settled = inputs
         if self.recorder is not None:
             self.recorder.on_decision(now, signals, self.targets, self.portfolio)
         return commands
 
     def _inputs(self, signals: Signals) -> tuple:
-        """What a settled decision read, but the time: the snapshot's fields (not its
-        time), the quoted book's best prices and its market state (sync, last update,
-        best prices: the stale and crossed pulls), the position, equity and high-water
-        mark (the kill switch), our orders' version, the parameters and the guard."""
+        """What a settled decision read, but the time and the age of the book (the stale
+        pull, checked on its own): the snapshot's fields (not its time), the quoted
+        book's best prices and its market state (sync, best prices: the crossed pull),
+        the position, equity and high-water mark (the kill switch), our orders' version,
+        the parameters and the guard."""
         market, book, portfolio = self._quote_market, self._quote_sync.book, self.portfolio
         return (signals[1:], book.best_bid_ticks, book.best_ask_ticks,
                 portfolio.size_lots(self._quote_key), portfolio.equity_quote,
                 portfolio.high_water_quote, self.orders.version, market.synced,
-                market.last_update_ns, market.bid_ticks, market.ask_ticks, self.params,
-                self.guard, self.kill_switch.trips)
+                market.bid_ticks, market.ask_ticks, self.params, self.guard,
+                self.kill_switch.trips)
 
     def _cancel_everything(self, now: int, reason: str) -> list[Command]:
         return list(self.orders.cancel_all(now, reason))

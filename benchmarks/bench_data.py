@@ -126,7 +126,8 @@ def bench_replay(path: Path) -> None:
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
     pairs = interleave(wall(lambda: run([*ours, "book-replay", str(path)])),
-                       wall(lambda: run([sys.executable, "-c", BARE_PARSE, str(path)])))
+                       wall(lambda: run([sys.executable, "-c", BARE_PARSE, str(path)])),
+                       warmup=not QUICK)  # quick: the median of the pairs absorbs a cold first
     report_pairs(FIGURES["replay"], pairs)
     info("book_replay_s", min(pairs.ours), "s", f"{path.parent.name}/{path.name}, whole process")
 

@@ -5,9 +5,10 @@ Prints lines ``BENCH <name> <value> <unit> target <op> <value> PASS|MISS``:
 * ``stack_vs_book_update``: the per-event cost of the streaming stack
   (:meth:`SignalStack.update` then :meth:`SignalStack.signals`, books kept by the stack)
   as a ratio to a bare book update (:class:`BookSync` applying the same events), measured
-  interleaved (stack, book, stack, book...) over seven pairs, median of the per-pair
-  ratios. The target is 1.1 times the ratio measured the same way on the stack before
-  the scorecard's estimators (``BASELINE_RATIO``): the stack may not buy skill with speed.
+  interleaved (stack, book, stack, book...) over seven pairs (five with ``BENCH_QUICK``),
+  median of the per-pair ratios. The target is 1.1 times the ratio measured the same way
+  on the stack before the scorecard's estimators (``BASELINE_RATIO``): the stack may not
+  buy skill with speed.
 * ``scorecard_vs_data_load``: :func:`workbench.analytics.scorecard.run_scorecard` over
   both recorded days and both assets (loading included) against loading the same days
   (:func:`~workbench.analytics.scorecard.data.load_days`), interleaved, five pairs; its
@@ -28,7 +29,7 @@ N_EVENTS = 40_000
 #: The first N_EVENTS events all lie in the 2024-08-08 files (their first ~20 minutes), so
 #: ``BENCH_QUICK`` reads those alone: the same events, a third less reading.
 QUICK_FILES = tuple(f for f in FILES if "20240809" not in f)
-PAIRS = 7
+PAIRS = 5 if QUICK else 7
 #: The ratio of this benchmark on the stack as it was before the scorecard's estimators
 #: (bias-corrected volatility, led fair mid, calibrated toxicity): the median of 20 runs of
 #: it on main at e6ac8d2, each interleaved with a run on the new stack, same machine.

@@ -67,10 +67,13 @@ class L2Book:
         ask_lots: Iterable[int],
     ) -> None:
         """Set each listed level to its absolute size (0 deletes it)."""
-        self._apply_side(self._bids, self._bid_keys, dict(zip(int_values(bid_ticks),
-                                                              int_values(bid_lots))), 1)
-        self._apply_side(self._asks, self._ask_keys, dict(zip(int_values(ask_ticks),
-                                                              int_values(ask_lots))), -1)
+        array = np.ndarray  # int_values, inline: plain ints from arrays
+        self._apply_side(self._bids, self._bid_keys, zip(
+            bid_ticks.tolist() if isinstance(bid_ticks, array) else bid_ticks,
+            bid_lots.tolist() if isinstance(bid_lots, array) else bid_lots), 1)
+        self._apply_side(self._asks, self._ask_keys, zip(
+            ask_ticks.tolist() if isinstance(ask_ticks, array) else ask_ticks,
+            ask_lots.tolist() if isinstance(ask_lots, array) else ask_lots), -1)
 
     def apply_levels(self, bid_ticks: np.ndarray, bid_lots: np.ndarray,
                      ask_ticks: np.ndarray, ask_lots: np.ndarray) -> None:
@@ -84,21 +87,27 @@ class L2Book:
     def set_level(self, is_bid: bool, price_ticks: int, size_lots: int) -> None:
         """Set one level to an absolute size (0 deletes it)."""
         if is_bid:
-            self._apply_side(self._bids, self._bid_keys, {price_ticks: size_lots}, 1)
+            self._apply_side(self._bids, self._bid_keys, ((price_ticks, size_lots),), 1)
         else:
-            self._apply_side(self._asks, self._ask_keys, {price_ticks: size_lots}, -1)
+            self._apply_side(self._asks, self._ask_keys, ((price_ticks, size_lots),), -1)
 
     @staticmethod
-    def _apply_side(levels: dict[int, int], keys: list[int], update: dict[int, int],
-                    sign: int) -> None:
-        # The batch at once (C-level dict and set operations), which ends where applying it
-        # level by level ends: the last size given a price wins, and a level set to 0 goes.
-        if not update:
-            return
-        fresh = set(update).difference(levels)  # O(len(update)): the set is the smaller
-        levels.update(update)
-        gone = [t for t, q in update.items() if not q]
-        _rekey(levels, keys, fresh, gone, sign)
+    def _apply_side(levels: dict[int, int], keys: list[int],
+                    update: Iterable[tuple[int, int]], sign: int) -> None:
+        # Level by level, in the order given (the last size given a price wins): a size
+        # change is one dict store, and only a level that appears or goes touches the
+        # sorted list. A diff's few dozen levels cost less so than building sets and
+        # dicts of them, as the book is thousands of levels deep.
+        for t, q in update:
+            if t in levels:
+                if q:
+                    levels[t] = q
+                else:
+                    del levels[t]
+                    del keys[bisect_left(keys, sign * t)]
+            elif q:
+                levels[t] = q
+                insort(keys, sign * t)
 
     @staticmethod
     def _apply_arrays(levels: dict[int, int], keys: list[int], ticks: np.ndarray,
@@ -137,6 +146,20 @@ class L2Book:
         t = self.best_ask_ticks
         return None if t == _NO_PRICE else (t, self._asks[t])
 
+    def best_levels(self) -> tuple[int | None, int, int | None, int]:
+        """``(bid_ticks, bid_lots, ask_ticks, ask_lots)`` of the best levels in one call;
+        a missing side has price None and size 0 (the fields of a top of book)."""
+        bid_keys, ask_keys = self._bid_keys, self._ask_keys
+        if bid_keys:
+            bid = bid_keys[-1]
+            bid_lots = self._bids[bid]
+        else:
+            bid, bid_lots = None, 0
+        if ask_keys:
+            ask = -ask_keys[-1]
+            return bid, bid_lots, ask, self._asks[ask]
+        return bid, bid_lots, None, 0
+
     @property
     def crossed(self) -> bool:
         """True when both sides exist and the best bid is at or above the best ask."""
@@ -156,6 +179,12 @@ class L2Book:
     def size_at(self, is_bid: bool, price_ticks: int) -> int:
         """Size in lots resting at a price on one side (0 when no level)."""
         return (self._bids if is_bid else self._asks).get(price_ticks, 0)
+
+    def sizes_at(self, is_bid: bool, prices: Iterable[int]) -> dict[int, int]:
+        """``price_ticks -> size_lots`` resting at each of ``prices`` on one side (0 where
+        there is no level)."""
+        get = (self._bids if is_bid else self._asks).get
+        return {price: get(price, 0) for price in prices}
 
     def mid_ticks(self) -> float:
         """Mid price in ticks (may be a half tick); NaN when a side is empty."""

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.book.sync import BookSync
+from workbench.book.sync import BookSync, SyncState
 from workbench.core.clock import Clock
 from workbench.core.commands import Command, Filled, Rejected, Report, TimeInForce
 from workbench.core.events import BookDelta, BookSnapshot, MarketEvent
@@ -59,16 +59,19 @@ from workbench.execution.position import Portfolio
 from workbench.execution.risk import KillSwitch, RiskContext, RiskGate
 from workbench.strategies.combined import strategy_targets
 from workbench.strategies.hedger import HedgeVenue, hedge, lots_to_base
-from workbench.strategies.maker import QuoteCache
-from workbench.strategies.toxic_guard import ToxicGuard
+from workbench.strategies.maker import QuoteCache, quote_reads_time
+from workbench.strategies.toxic_guard import QUIET, ToxicGuard
 from workbench.strategies.types import TargetQuotes, TopOfBook, no_quote
 
 _DELTA, _SNAPSHOT = BookDelta, BookSnapshot
+_SYNCED = SyncState.SYNCED
+_perf_ns = time.perf_counter_ns
 _IOC = TimeInForce.IOC
 _ON, _PULLED, _HELD = QuotingMode.ON, QuotingMode.PULLED, QuotingMode.HELD
 _NOTICE_KINDS = {"presumed_gone": RiskEventKind.ORDER_PRESUMED_GONE,
                  "revived": RiskEventKind.ORDER_REVIVED}
 _COMPUTE_WINDOW = 1 << 16
+
 #: The high-water mark is journaled each time it rises by this fraction of the drawdown
 #: limit, so a restart loses less than that of it.
 _HIGH_WATER_STEP = 0.01
@@ -147,27 +150,34 @@ class Engine:
         self._quote_market = self.ctx.markets[config.quote]
         self._tick = self.instrument.tick_size_float
         self._instruments = {i.key: i for i in config.instruments}
+        #: Per stream, its book sync and the market state the risk gate reads.
+        self._streams = {k: (sync, self.ctx.markets[k]) for k, sync in self.syncs.items()}
+        #: What the last decision read (see :meth:`_inputs`), if it can be answered again
+        #: from that; None when it cannot.
+        self._settled: tuple | None = None
+        self._may_settle = (config.strategy == "maker" and config.hedge is None
+                            and stale_clock is None)
         self.hedge_reason = ""
 
     # -- steps ---------------------------------------------------------------------------
     def on_market(self, event: MarketEvent) -> list[Command]:
         """A market event arrived; returns the commands to send now."""
-        started = time.perf_counter_ns()
+        started = _perf_ns()
         key = (event.venue, event.symbol)
         now = event.local_ts_ns
         self.ctx.now_ns = now
-        kind = type(event)
-        sync = self.syncs.get(key)
-        if sync is None:
+        stream = self._streams.get(key)
+        if stream is None:
             return []
+        sync, market = stream
+        kind = type(event)
         changed = False
         if kind is _DELTA:
             changed = sync.on_delta(event)
         elif kind is _SNAPSHOT:
             changed = sync.on_snapshot(event)
         self.stack.update(event)
-        market = self.ctx.markets[key]
-        market.synced = sync.synced
+        market.synced = sync.state is _SYNCED
         if changed:
             book = sync.book
             bid, ask = book.best_bid_ticks, book.best_ask_ticks
@@ -177,10 +187,13 @@ class Engine:
                 if self.portfolio.size_lots(key):
                     tick = self._instruments[key].tick_size_float
                     self.portfolio.mark(key, (bid + ask) / 2 * tick)
-        commands = self._emit(self._decide(now), now)
-        elapsed = time.perf_counter_ns() - started
-        self.compute_ns[self.compute_count & (_COMPUTE_WINDOW - 1)] = elapsed
-        self.compute_count += 1
+        commands = self._decide(now)
+        if (commands or self._records or self.portfolio.high_water_quote
+                > self._journaled_high_water + self._high_water_step):
+            commands = self._emit(commands, now)  # else it would have nothing to do
+        count = self.compute_count
+        self.compute_ns[count & (_COMPUTE_WINDOW - 1)] = _perf_ns() - started
+        self.compute_count = count + 1
         return commands
 
     def on_reports(self, reports: Iterable[Report], now_ns: int) -> list[Command]:
@@ -255,6 +268,7 @@ class Engine:
         ValidationError
             If the path or the value is not valid; nothing changes then.
         """
+        self._settled = None
         params = replace_path(self.params, path, value)
         self._records.append(ParamChange.of(path, value, now_ns))
         self._flush()
@@ -264,12 +278,14 @@ class Engine:
 
     def trip_kill_switch(self, reason: str, now_ns: int, flatten: bool = False) -> list[Command]:
         """Cancel everything (and flatten if asked); halt until :meth:`rearm`."""
+        self._settled = None
         self.ctx.now_ns = now_ns
         self._records.append(RiskEvent(RiskEventKind.KILL_SWITCH_TRIP, reason, now_ns))
         return self._emit(self.kill_switch.trip(reason, self.ctx, flatten), now_ns)
 
     def rearm(self, now_ns: int) -> None:
         """Allow trading again after a trip."""
+        self._settled = None
         self._records.append(RiskEvent(RiskEventKind.KILL_SWITCH_REARM, "rearmed", now_ns))
         self._flush()
         self.kill_switch.rearm()
@@ -282,6 +298,7 @@ class Engine:
         working. With ``everything`` (a stop) every live order is cancelled, hedges
         included, now and at every later step, until none is left.
         """
+        self._settled = None
         self.ctx.now_ns = now_ns
         self.quoting, self.quoting_reason, self._sweep_all = _PULLED, reason, everything
         self._records.append(SessionMarker(SessionEvent.PAUSE, "", now_ns,
@@ -295,6 +312,7 @@ class Engine:
         """Pause quoting but leave the resting quotes as they are (journaled): nothing is
         placed, moved or cancelled by the maker, while the stale-data pull and the kill
         switch still cancel them when they must."""
+        self._settled = None
         self.ctx.now_ns = now_ns
         self.quoting, self.quoting_reason, self._sweep_all = _HELD, reason, False
         self._records.append(SessionMarker(SessionEvent.PAUSE, "", now_ns,
@@ -303,6 +321,7 @@ class Engine:
 
     def resume_quoting(self, now_ns: int) -> list[Command]:
         """Quote again after :meth:`pull_quotes` or :meth:`hold_quotes` (journaled)."""
+        self._settled = None
         self.ctx.now_ns = now_ns
         self.quoting, self.quoting_reason, self._sweep_all = _ON, "", False
         self._records.append(SessionMarker(SessionEvent.RESUME, "", now_ns))
@@ -312,6 +331,7 @@ class Engine:
     def cancel_order(self, order_id: int, now_ns: int, reason: str = "manual") -> list[Command]:
         """Cancel one order (journaled); nothing if it is not live or has a command in
         flight. A quote the maker still wants is placed again at its next decision."""
+        self._settled = None
         self.ctx.now_ns = now_ns
         command = self.orders.cancel(order_id, now_ns, reason)
         return self._emit([command] if command is not None else [], now_ns)
@@ -319,6 +339,7 @@ class Engine:
     def cancel_everything(self, now_ns: int, reason: str) -> list[Command]:
         """Cancels for every live order with nothing in flight, built from the order
         manager alone (journaled): what a failing session sends on its way down."""
+        self._settled = None
         self.ctx.now_ns = now_ns
         return self._emit(self._cancel_everything(now_ns, reason), now_ns)
 
@@ -345,12 +366,14 @@ class Engine:
 
         See :func:`workbench.engine.restore.restore_engine`; returns the commands to send.
         """
+        self._settled = None
         from workbench.engine.restore import restore_engine
         return restore_engine(self, venue_open_orders, venue_positions, venue_fills, now_ns)
 
     def begin_resync(self, reason: str, now_ns: int) -> list[Command]:
         """The link to the venue was lost and is back: pull quotes until
         :meth:`finish_resync` has squared our orders with the venue's (journaled)."""
+        self._settled = None
         self._resumes.append((self.quoting, self.quoting_reason, self._sweep_all))
         return self.pull_quotes(f"resync: {reason}", now_ns)
 
@@ -361,6 +384,7 @@ class Engine:
 
         See :func:`workbench.engine.restore.resync_engine`; returns the commands to send.
         """
+        self._settled = None
         from workbench.engine.restore import resync_engine
         commands = resync_engine(self, venue_open_orders, venue_positions, venue_fills,
                                  now_ns)
@@ -375,14 +399,33 @@ class Engine:
 
     # -- decision ------------------------------------------------------------------------
     def _decide(self, now: int) -> list[Command]:
+        """Decide on the state now: the commands to send (not yet screened).
+
+        A decision that sent nothing, pulled nothing, found the guard quiet and the
+        order manager settled is a function of :meth:`_inputs` and of the quoted book's
+        age alone: asked again with the same inputs while the book is not stale, its
+        answer (no commands, the same targets) is given without working it out again.
+        """
         signals = self.stack.signals()
         self.signals = signals
         market = self._quote_market
         if signals.fair_mid_ok:
-            market.set_fair_mid(signals.fair_mid / self._tick)
+            fair_mid_ticks = signals.fair_mid / self._tick
+            if fair_mid_ticks != market.fair_mid_ticks:  # else it holds this value already
+                market.set_fair_mid(fair_mid_ticks)
             self.portfolio.mark(self._quote_key, signals.fair_mid)
         else:
             market.set_fair_mid(float("nan"))
+        inputs = self._inputs(signals) if self._may_settle else None
+        last_ns = market.last_update_ns
+        if (inputs is not None and inputs == self._settled
+                and 0 <= last_ns and now - last_ns <= self.gate.limits.stale_after_ns
+                and self.quoting is _ON and not self.kill_switch.halted):
+            self.ctx.now_ns = now
+            if self.recorder is not None:
+                self.recorder.on_decision(now, signals, self.targets, self.portfolio)
+            return []
+        self._settled = None
         ks = self.kill_switch
         was_halted = ks.halted
         commands = ks.watch(self.ctx)
@@ -393,12 +436,17 @@ class Engine:
             self.pull_reasons = (f"halted: {ks.reason}",)
             self.targets = no_quote(self.pull_reasons[0])
         else:
-            stale_now = self.stale_clock.now_ns() if self.stale_clock is not None else now
-            self.ctx.now_ns = stale_now
-            pulls = self.gate.pull_reasons_for(self.ctx, self._quote_key)
-            self.ctx.now_ns = now
+            ctx = self.ctx
+            if self.stale_clock is not None:
+                ctx.now_ns = self.stale_clock.now_ns()
+                pulls = self.gate.pull_reasons_for(ctx, self._quote_key)
+                ctx.now_ns = now
+            else:
+                ctx.now_ns = now
+                pulls = self.gate.pull_reasons_for(ctx, self._quote_key)
             self.pull_reasons = pulls
             mode = self.quoting
+            guard = None
             if pulls:
                 self.targets = no_quote("pull:" + "; ".join(pulls))
             elif mode is _PULLED:
@@ -406,26 +454,41 @@ class Engine:
             elif mode is _HELD:
                 self.targets = None
             else:
-                book = self._quote_sync.book
-                bid, ask = book.best_bid(), book.best_ask()
-                top = TopOfBook(bid[0] if bid else None, bid[1] if bid else 0,
-                                ask[0] if ask else None, ask[1] if ask else 0)
+                top = TopOfBook._make(self._quote_sync.book.best_levels())
                 position = self.portfolio.size_lots(self._quote_key)
+                guard = self.guard.update(signals)
                 self.targets = strategy_targets(self.config.strategy, self.config.taker,
                                                 self._quotes, signals, top, position,
-                                                self.params, self.instrument,
-                                                self.guard.update(signals))
+                                                self.params, self.instrument, guard)
             if self.targets is None:  # held: the resting quotes stay as they are
                 self.targets = no_quote(f"held: {self.quoting_reason}")
             else:
-                commands += self.orders.reconcile(self.instrument, self.targets, now)
+                reconciled = self.orders.reconcile(self.instrument, self.targets, now)
+                if reconciled:
+                    commands += reconciled
             if mode is _ON and self.config.hedge is not None:
                 commands += self._hedge(now)
             elif self._sweep_all:
                 commands += self._cancel_everything(now, self.quoting_reason)
+            if (inputs is not None and guard is QUIET and not commands and not self._records
+                    and self.orders.settled and not quote_reads_time(self.params)):
+                self._settled = inputs
         if self.recorder is not None:
             self.recorder.on_decision(now, signals, self.targets, self.portfolio)
         return commands
+
+    def _inputs(self, signals: Signals) -> tuple:
+        """What a settled decision read, but the time and the age of the book (the stale
+        pull, checked on its own): the snapshot's fields (not its time), the quoted
+        book's best prices and its market state (sync, best prices: the crossed pull),
+        the position, equity and high-water mark (the kill switch), our orders' version,
+        the parameters and the guard."""
+        market, book, portfolio = self._quote_market, self._quote_sync.book, self.portfolio
+        return (signals[1:], book.best_bid_ticks, book.best_ask_ticks,
+                portfolio.size_lots(self._quote_key), portfolio.equity_quote,
+                portfolio.high_water_quote, self.orders.version, market.synced,
+                market.bid_ticks, market.ask_ticks, self.params, self.guard,
+                self.kill_switch.trips)
 
     def _cancel_everything(self, now: int, reason: str) -> list[Command]:
         return list(self.orders.cancel_all(now, reason))

@@ -100,11 +100,17 @@ class Stepper:
     def market(self, event: MarketEvent) -> None:
         """One market event: due reports first, the timer if due, then the event."""
         t = event.local_ts_ns
-        self.deliver_until(t)
+        if self._venue_advance is not None:
+            self.deliver_until(t)
+        else:  # a report due is rare: ask the venue here before delivering
+            due = self.venue.next_report_ns()
+            if due is not None and due <= t:
+                self.deliver_until(t)
         clock = self.clock
-        if self._advance is not None:
-            self._advance(max(t, clock.now_ns()))
         now = clock.now_ns()
+        if t > now and self._advance is not None:
+            self._advance(t)
+            now = clock.now_ns()
         if self._next_timer is None:
             self._next_timer = now + self.timer_interval_ns
         elif now >= self._next_timer:
@@ -112,7 +118,9 @@ class Stepper:
             self._next_timer = now + self.timer_interval_ns
         if self._on_market is not None:
             self._on_market(event)
-        self.submit(self.engine.on_market(event), now)
+        commands = self.engine.on_market(event)
+        if commands:
+            self.submit(commands, now)
         self.events += 1
 
     def timer(self) -> None:

@@ -11,6 +11,8 @@ from workbench.core.events import MarketEvent
 from workbench.core.instruments import Instrument
 from workbench.estimators.signals import Signals
 
+_new = tuple.__new__
+
 
 class BookMidSignals:
     """Signals from one book: the mid as fair price, a fixed volatility.
@@ -28,7 +30,7 @@ class BookMidSignals:
         Volatility of log returns per square root of a second, reported as ready.
     """
 
-    __slots__ = ("_book", "_name", "_t", "_tick", "_vol")
+    __slots__ = ("_book", "_last", "_name", "_rest", "_t", "_tick", "_vol")
 
     def __init__(self, instrument: Instrument, book: L2Book, vol_per_sqrt_s: float) -> None:
         self._book = book
@@ -36,15 +38,33 @@ class BookMidSignals:
         self._vol = float(vol_per_sqrt_s)
         self._name = (instrument.venue,)
         self._t = 0
+        self._last: tuple[int, int, int, Signals] | None = None  # (t, bid, ask, answer)
+        # The fields after (ts_ns, fair_mid, fair_mid_ok) of a snapshot with and without
+        # a mid, so that one is built as a tuple, without a call.
+        self._rest = (Signals(0, 0.0, False, self._vol, True)[3:],
+                      Signals(0, 0.0, True, self._vol, True, sources=self._name)[3:])
 
     def update(self, event: MarketEvent) -> None:
         """Note the event's time (the book itself is the caller's)."""
-        self._t = max(self._t, event.local_ts_ns)
+        t = event.local_ts_ns
+        if t > self._t:
+            self._t = t
 
     def signals(self) -> Signals:
-        """Mid of the book (not ok when a side is missing or the book is crossed)."""
+        """Mid of the book (not ok when a side is missing or the book is crossed).
+
+        Asked again at the same time with the same best prices, the answer is the same
+        (immutable) object.
+        """
         book = self._book
         bid, ask = book.best_bid_ticks, book.best_ask_ticks
-        ok = 0 < bid < ask
-        mid = (bid + ask) * 0.5 * self._tick if ok else 0.0
-        return Signals(self._t, mid, ok, self._vol, True, sources=self._name if ok else ())
+        t = self._t
+        last = self._last
+        if last is not None and last[0] == t and last[1] == bid and last[2] == ask:
+            return last[3]
+        if 0 < bid < ask:
+            signals = _new(Signals, (t, (bid + ask) * 0.5 * self._tick, True) + self._rest[1])
+        else:
+            signals = _new(Signals, (t, 0.0, False) + self._rest[0])
+        self._last = (t, bid, ask, signals)
+        return signals

@@ -303,6 +303,12 @@ def _join_order(
     return order
 
 
+def quote_reads_time(params: MakerParams) -> bool:
+    """Whether :func:`quote` reads the snapshot's time (a finite-horizon
+    Avellaneda–Stoikov model); otherwise the time cannot change its answer."""
+    return params.model == "as" and params.as_params.mode == "finite"
+
+
 class QuoteCache:
     """:func:`quote` that answers again without recomputing when its inputs are unchanged.
 
@@ -331,7 +337,7 @@ class QuoteCache:
         guard: GuardDecisions,
     ) -> TargetQuotes:
         """Same arguments and answer as :func:`quote` (the guard's decisions required)."""
-        timed = params.model == "as" and params.as_params.mode == "finite"
+        timed = quote_reads_time(params)
         key = (signals.fair_mid, signals.fair_mid_ok, signals.vol_per_sqrt_s, signals.vol_ok,
                signals.ts_ns if timed else 0, top_of_book.bid_ticks, top_of_book.ask_ticks,
                position_lots, guard)

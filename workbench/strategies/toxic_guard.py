@@ -168,8 +168,11 @@ def stateless_decisions(signals: Signals, p: GuardParams) -> GuardDecisions:
     )
 
 
-#: Both sides keeping, held (the decision of a quiet market).
-_QUIET = GuardDecisions(_DECISIONS[0][_KEEP][1][False], _DECISIONS[1][_KEEP][1][False])
+#: Both sides keeping, held: what :meth:`ToxicGuard.update` answers in a quiet market
+#: (both sides keep and every score is below ``widen_on``), leaving its state as it was.
+#: That answer reads the snapshot's scores and flows, never its time.
+QUIET = GuardDecisions(_DECISIONS[0][_KEEP][1][False], _DECISIONS[1][_KEEP][1][False])
+_QUIET = QUIET
 
 
 class ToxicGuard:

@@ -134,6 +134,19 @@ class OrderManager:
         self._urgent: list[ManagedOrder] = []  # revived orders awaiting their cancel
 
     # -- queries -------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """A number every change of any order bumps (a place, cancel, amend, report,
+        timeout, revival): equal numbers mean the same orders in the same states."""
+        return self._version
+
+    @property
+    def settled(self) -> bool:
+        """Whether the last :meth:`reconcile` had nothing to do and deferred nothing for
+        an order's minimum age, so that asked again for the same targets before any
+        order changes it answers nothing, whatever the time."""
+        return self._settled is not None
+
     def get(self, order_id: int) -> ManagedOrder | None:
         """A live or recently finished order (read only), or None."""
         order = self._orders.get(order_id)

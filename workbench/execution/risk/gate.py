@@ -223,6 +223,10 @@ class RiskGate:
         now, last = ctx.now_ns, market.last_update_ns
         bid, ask = market.bid_ticks, market.ask_ticks
         stale_after = self.limits.stale_after_ns
+        if ((ks is None or not ks.halted) and market.synced and 0 <= last
+                and now - last <= stale_after and not (0 < ask <= bid)
+                and market.fair_mid_ticks > 0):
+            return ()  # the usual answer, without building it reason by reason
         reasons = []
         if ks is not None and ks.halted:
             reasons.append(f"halted: {ks.reason}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from workbench.book.l2 import L2Book
 from workbench.book.sync import BookSync, SyncRule
 from workbench.core.commands import (
     Accepted,
@@ -270,6 +269,8 @@ class InstrumentMatcher:
         if not levels:
             return
         trade_ticks, step = trade.price_ticks, own.step
+        if (max(levels) < trade_ticks) if own.is_bid else (min(levels) > trade_ticks):
+            return  # no order of ours at or through the print's price
         prices = sorted((p for p in levels if (p - trade_ticks) * step >= 0), reverse=own.is_bid)
         volume = trade.size_lots
         for price in prices:
@@ -334,8 +335,8 @@ class InstrumentMatcher:
         sync, bid, ask = self.sync, self.bid, self.ask
         book = sync.book
         synced = sync.synced
-        bids_before = _sizes(book, bid) if synced and bid.orders else None
-        asks_before = _sizes(book, ask) if synced and ask.orders else None
+        bids_before = book.sizes_at(True, bid.orders) if synced and bid.orders else None
+        asks_before = book.sizes_at(False, ask.orders) if synced and ask.orders else None
         if type(event) is BookDelta:
             if not sync.on_delta(event):
                 return
@@ -366,9 +367,9 @@ class InstrumentMatcher:
         levels' sizes before it (None when the book was not synchronised); ``credit``:
         the message is a diff on a synchronised book, which leaves credit (anything else
         leaves none)."""
-        size_at, is_bid = self.sync.book.size_at, own.is_bid
+        sizes = self.sync.book.sizes_at(own.is_bid, own.orders)
         for price, queue in own.orders.items():
-            after = size_at(is_bid, price)
+            after = sizes[price]
             changed = before is None or after != before[price]
             was = [order.ahead_lots for order in queue] if changed and credit else None
             if before is None:
@@ -429,8 +430,3 @@ class InstrumentMatcher:
                 if size:
                     self._fill(order, price, size, _MAKER, ts_ns, out)
             own.drop_filled(price)
-
-
-def _sizes(book: L2Book, own: _Side) -> dict[int, int]:
-    size_at, is_bid = book.size_at, own.is_bid
-    return {price: size_at(is_bid, price) for price in own.orders}

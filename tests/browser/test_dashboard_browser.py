@@ -162,10 +162,11 @@ def _pixels_like(png: bytes, colour: str, distance: int = 60) -> int:
 
 def test_dashboard_in_the_browser(page):
     page.wait_for_selector(".wb-dashboard", timeout=60_000)
-    page.wait_for_selector(".price-plot .bk-Canvas", timeout=30_000)
+    page.wait_for_selector(".price-plot .bk-Canvas", timeout=60_000)
     blank = page.locator(".price-plot").screenshot()
     page.click(".wb-start")
-    page.wait_for_function(f"({PRICES_JS})() && ({PRICES_JS})().n > 5", timeout=30_000)
+    # the first start in a fresh checkout also imports and compiles what the session needs
+    page.wait_for_function(f"({PRICES_JS})() && ({PRICES_JS})().n > 5", timeout=60_000)
     n0 = _prices(page)["n"]
     page.wait_for_function(f"({PRICES_JS})().n > {n0 + 5}", timeout=30_000)
     page.wait_for_selector(".wb-order-row:visible", timeout=30_000)  # any shown row

@@ -169,8 +169,9 @@ def test_dashboard_in_the_browser(page):
     page.wait_for_function(f"({PRICES_JS})() && ({PRICES_JS})().n > 5", timeout=60_000)
     n0 = _prices(page)["n"]
     page.wait_for_function(f"({PRICES_JS})().n > {n0 + 5}", timeout=30_000)
-    page.wait_for_selector(".wb-order-row:visible", timeout=30_000)  # any shown row
-    page.wait_for_selector(".wb-fills table tr:nth-child(2)", timeout=60_000)
+    # any shown row; at 1x the maker's first quotes wait for its estimators' warm-up
+    page.wait_for_selector(".wb-order-row:visible", timeout=90_000)
+    page.wait_for_selector(".wb-fills table tr:nth-child(2)", timeout=90_000)
 
     # γ up and back, ROUNDS times: each time the quotes on the chart move across the split
     latencies = []

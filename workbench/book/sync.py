@@ -264,4 +264,3 @@ class BookSync:
         self.book.clear()
         self._buffer.clear()
         self._buffer.append(delta)
-

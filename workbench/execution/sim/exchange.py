@@ -218,17 +218,7 @@ class SimExchange:
         arrivals = self._arrivals
         if arrivals and arrivals[0][0] < ts_ns:
             self._run_arrivals(ts_ns - 1)
-        matcher = self._matchers.get((event.venue, event.symbol))
-        if matcher is None:
-            return
-        kind = type(event)  # what _see does, without the call
-        out: list[Report] = []
-        if kind is Trade:
-            matcher.on_trade(event, ts_ns, out)
-        elif kind is BookDelta or kind is BookSnapshot:
-            matcher.on_book(event, ts_ns, out)
-        if out:
-            self._send(out, ts_ns)
+        self._see(event, ts_ns)
 
     def _see(self, event: MarketEvent, ts_ns: int) -> None:
         """The venue sees a market event at ``ts_ns``."""
